@@ -1,0 +1,198 @@
+//! Command-line arguments of `rollwright-agent`, parsed by hand into
+//! [`Command`]; the binary only parses and runs.
+
+use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf};
+
+use anyhow::{bail, Context};
+
+use crate::fleet::{faults::Faults, FleetConfig, FleetSpec};
+use crate::real::RealConfig;
+
+pub const USAGE: &str = "\
+usage:
+  rollwright-agent serve --data-dir DIR --listen 127.0.0.1:PORT --token-file FILE
+                         [--name NAME] [--label k=v ...]
+  rollwright-agent fleet --devices N --listen 127.0.0.1:PORT --token-file FILE [--spec FILE]
+                         [--install-ms MIN..MAX] [--fail-rate P] [--hang-rate P] [--error-rate P]
+                         [--seed S] [--state-file FILE]";
+
+pub enum Command {
+    Serve {
+        listen: SocketAddr,
+        token_file: PathBuf,
+        config: RealConfig,
+    },
+    Fleet {
+        listen: SocketAddr,
+        token_file: PathBuf,
+        config: FleetConfig,
+    },
+}
+
+pub fn parse(args: &[String]) -> anyhow::Result<Command> {
+    let (mode, rest) = args.split_first().context(USAGE)?;
+    let mut flags: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut it = rest.iter();
+    while let Some(flag) = it.next() {
+        let value = it
+            .next()
+            .with_context(|| format!("{flag} needs a value\n{USAGE}"))?;
+        flags.entry(flag.as_str()).or_default().push(value.as_str());
+    }
+    let allowed: &[&str] = match mode.as_str() {
+        "serve" => &[
+            "--data-dir",
+            "--listen",
+            "--token-file",
+            "--name",
+            "--label",
+        ],
+        "fleet" => &[
+            "--devices",
+            "--listen",
+            "--token-file",
+            "--spec",
+            "--install-ms",
+            "--fail-rate",
+            "--hang-rate",
+            "--error-rate",
+            "--seed",
+            "--state-file",
+        ],
+        other => bail!("unknown command {other:?}\n{USAGE}"),
+    };
+    if let Some(bad) = flags.keys().find(|f| !allowed.contains(f)) {
+        bail!("unknown flag {bad} for {mode}\n{USAGE}");
+    }
+    let one = |name: &str| -> anyhow::Result<Option<&str>> {
+        match flags.get(name).map(Vec::as_slice) {
+            None => Ok(None),
+            Some([v]) => Ok(Some(v)),
+            Some(_) => bail!("{name} given more than once"),
+        }
+    };
+    let need = |name: &str| -> anyhow::Result<&str> {
+        one(name)?.with_context(|| format!("{name} is required\n{USAGE}"))
+    };
+    let listen: SocketAddr = need("--listen")?.parse().context("--listen")?;
+    crate::check_loopback(&listen)?;
+    let token_file = PathBuf::from(need("--token-file")?);
+    if mode == "serve" {
+        let mut labels = BTreeMap::new();
+        for l in flags.get("--label").into_iter().flatten() {
+            let (k, v) = l
+                .split_once('=')
+                .with_context(|| format!("--label {l}: expected k=v"))?;
+            labels.insert(k.to_string(), v.to_string());
+        }
+        return Ok(Command::Serve {
+            listen,
+            token_file,
+            config: RealConfig {
+                data_dir: PathBuf::from(need("--data-dir")?),
+                name: one("--name")?.unwrap_or("agent").to_string(),
+                labels,
+            },
+        });
+    }
+    let rate = |name: &str| -> anyhow::Result<f64> {
+        let p: f64 = one(name)?
+            .unwrap_or("0")
+            .parse()
+            .with_context(|| name.to_string())?;
+        anyhow::ensure!((0.0..=1.0).contains(&p), "{name} must be between 0 and 1");
+        Ok(p)
+    };
+    let install_ms = match one("--install-ms")? {
+        None => (0, 0),
+        Some(s) => {
+            let (lo, hi) = s.split_once("..").unwrap_or((s, s));
+            let (lo, hi): (u64, u64) = (
+                lo.parse().context("--install-ms")?,
+                hi.parse().context("--install-ms")?,
+            );
+            anyhow::ensure!(lo <= hi, "--install-ms: MIN must not exceed MAX");
+            (lo, hi)
+        }
+    };
+    let spec = match one("--spec")? {
+        None => None,
+        Some(path) => Some(FleetSpec::parse(
+            &std::fs::read_to_string(path).with_context(|| path.to_string())?,
+        )?),
+    };
+    let devices: usize = need("--devices")?.parse().context("--devices")?;
+    anyhow::ensure!(
+        (1..=100_000).contains(&devices),
+        "--devices must be 1 to 100000"
+    );
+    Ok(Command::Fleet {
+        listen,
+        token_file,
+        config: FleetConfig {
+            devices,
+            spec,
+            faults: Faults {
+                seed: one("--seed")?.unwrap_or("0").parse().context("--seed")?,
+                install_ms,
+                fail_rate: rate("--fail-rate")?,
+                hang_rate: rate("--hang-rate")?,
+                error_rate: rate("--error-rate")?,
+            },
+            state_file: one("--state-file")?.map(PathBuf::from),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn non_loopback_listen_is_refused() {
+        let err = parse(&args(
+            "fleet --devices 3 --listen 0.0.0.0:80 --token-file t",
+        ))
+        .err()
+        .unwrap();
+        assert!(err.to_string().contains("loopback"));
+    }
+
+    #[test]
+    fn fleet_flags_are_parsed() {
+        let Command::Fleet { config, .. } = parse(&args(
+            "fleet --devices 3 --listen 127.0.0.1:0 --token-file t --install-ms 5..9 --fail-rate 0.1 --seed 4",
+        ))
+        .unwrap() else {
+            panic!("fleet expected")
+        };
+        assert_eq!(
+            (config.devices, config.faults.install_ms, config.faults.seed),
+            (3, (5, 9), 4)
+        );
+        assert!(parse(&args(
+            "fleet --devices 3 --listen 127.0.0.1:0 --token-file t --fail-rate 2"
+        ))
+        .is_err());
+        assert!(parse(&args(
+            "fleet --devices 3 --listen 127.0.0.1:0 --token-file t --bogus 1"
+        ))
+        .is_err());
+    }
+
+    #[test]
+    fn serve_takes_repeated_labels() {
+        let Command::Serve { config, .. } = parse(&args(
+            "serve --data-dir d --listen 127.0.0.1:0 --token-file t --label site=lyon --label group=canary",
+        ))
+        .unwrap() else {
+            panic!("serve expected")
+        };
+        assert_eq!(config.labels.len(), 2);
+        assert_eq!(config.name, "agent");
+    }
+}

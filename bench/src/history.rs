@@ -1,0 +1,218 @@
+//! Item 4: a database holding 100,000 devices and 1,000,000 finished device
+//! updates, how big it is, how much memory the engine needs on top of it, and
+//! how the status list of the newest 100 updates scales with the history.
+//!
+//! The history is written by this module's own SQL against the documented
+//! schema (migration 2 and 3 in `src/store/migrations.rs`), because the store
+//! has no bulk path and `create_update` validates against the whole fleet each
+//! time (100,000 devices × 10,000 updates would take hours). The schema comes
+//! from `Store::open`, so the rows are exactly what the store reads back.
+//! This is the only SQL outside `src/store/`, and it writes a benchmark
+//! fixture, never a user's database.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::Utc;
+use rollwright::engine::{Engine, EngineConfig, Silent, SystemClock};
+use rollwright::store::Store;
+use rusqlite::params;
+use serde_json::{json, Value};
+
+use crate::engine_run::db_bytes;
+use crate::fleet::{FROM, PRODUCT, TO};
+use crate::stats;
+
+pub struct HistoryArgs<'a> {
+    pub db: &'a Path,
+    pub fixtures: &'a Path,
+    pub devices: usize,
+    pub updates: usize,
+    pub per_update: usize,
+}
+
+/// Builds the history in steps and times the status list after each step.
+pub fn build(a: &HistoryArgs<'_>) -> anyhow::Result<Value> {
+    anyhow::ensure!(!a.db.exists(), "{} exists", a.db.display());
+    let store = Store::open(a.db)?;
+    for v in [FROM, TO] {
+        let m = rollwright::manifest_file::read_manifest(
+            &a.fixtures.join(format!("{PRODUCT}-{v}.toml")),
+        )?;
+        store.import_manifest(&m, Utc::now())?;
+    }
+    let mut conn = rusqlite::Connection::open(a.db)?;
+    // A fixture: nothing to lose on a crash, so no syncing while it is written.
+    conn.pragma_update(None, "synchronous", "OFF")?;
+    conn.pragma_update(None, "cache_size", -262_144)?;
+
+    let started = Instant::now();
+    insert_devices(&mut conn, a.devices)?;
+    let mut steps = Vec::new();
+    let mut done = 0;
+    // Status timings at 1%, 10% and 100% of the history.
+    for target in [a.updates / 100, a.updates / 10, a.updates] {
+        insert_updates(&mut conn, a, done..target)?;
+        done = target;
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+        let mut step = status_timings(&store)?;
+        step["device_updates"] = json!(done * a.per_update);
+        step["updates"] = json!(done);
+        step["db_bytes"] = json!(db_bytes(a.db));
+        steps.push(step);
+    }
+    Ok(json!({
+        "devices": a.devices,
+        "updates": a.updates,
+        "device_updates": a.updates * a.per_update,
+        "build_s": started.elapsed().as_secs_f64(),
+        "db_bytes": db_bytes(a.db),
+        "steps": steps,
+    }))
+}
+
+fn insert_devices(conn: &mut rusqlite::Connection, devices: usize) -> anyhow::Result<()> {
+    let tx = conn.transaction()?;
+    {
+        let mut dev = tx.prepare(
+            "INSERT INTO devices (id, name, agent_url, agent_token, labels) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        let mut prod = tx.prepare(
+            "INSERT INTO device_products (device_id, product, configured_version, deployed_version)
+             VALUES (?1, ?2, ?3, ?3)",
+        )?;
+        for n in 0..devices {
+            let id = n as i64 + 1;
+            let name = format!("dev-{n:06}");
+            dev.execute(params![
+                id,
+                name,
+                format!("https://{name}.example.com:8443"),
+                "token",
+                format!(r#"{{"site":"site-{}"}}"#, n % 40)
+            ])?;
+            prod.execute(params![id, PRODUCT, TO])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Updates `range` (one per simulated hour, oldest first), each finished on
+/// `per_update` devices in rotation.
+fn insert_updates(
+    conn: &mut rusqlite::Connection,
+    a: &HistoryArgs<'_>,
+    range: std::ops::Range<usize>,
+) -> anyhow::Result<()> {
+    const HOUR_MS: i64 = 3_600_000;
+    let origin = Utc::now().timestamp_millis() - a.updates as i64 * HOUR_MS;
+    let tx = conn.transaction()?;
+    {
+        let mut upd = tx.prepare(
+            "INSERT INTO updates (id, product, version, title, created_by, created_at, window_from,
+                 window_to, approved_at, approved_by, actual_end)
+             VALUES (?1, ?2, ?3, ?4, 'admin', ?5, ?5, ?6, ?5, 'admin', ?7)",
+        )?;
+        let mut du = tx.prepare(
+            "INSERT INTO device_updates (id, update_id, device_id, option, at_ms, window_from,
+                 window_to, status, progress, actual_start, actual_end, previous_configured,
+                 previous_deployed, attempts, updated_at)
+             VALUES (?1, ?2, ?3, 'now', NULL, ?4, ?5, 'succeeded', 100, ?4, ?6, ?7, ?7, 1, ?6)",
+        )?;
+        let mut rng = fastrand::Rng::with_seed(range.start as u64);
+        for u in range {
+            let id = u as i64 + 1;
+            let at = origin + u as i64 * HOUR_MS;
+            let end = at + 20 * 60_000;
+            upd.execute(params![
+                id,
+                PRODUCT,
+                TO,
+                format!("Roll out {PRODUCT} {TO} (wave {u})"),
+                at,
+                at + HOUR_MS,
+                end
+            ])?;
+            for k in 0..a.per_update {
+                let device = ((u * a.per_update + k) % a.devices) as i64 + 1;
+                // Device update ids are `du-` and a random UUID, as the store makes them.
+                let du_id = format!("du-{:032x}", rng.u128(..));
+                du.execute(params![du_id, id, device, at, at + HOUR_MS, end, FROM])?;
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// The status list of the newest 100 updates, and one update's device
+/// updates, each timed over repeated runs after a warm-up.
+fn status_timings(store: &Store) -> anyhow::Result<Value> {
+    let time = |f: &dyn Fn() -> anyhow::Result<()>| -> anyhow::Result<Value> {
+        for _ in 0..3 {
+            f()?;
+        }
+        let mut runs: Vec<Duration> = (0..25)
+            .map(|_| {
+                let t = Instant::now();
+                f().map(|()| t.elapsed())
+            })
+            .collect::<anyhow::Result<_>>()?;
+        runs.sort();
+        Ok(json!({
+            "p50_ms": stats::quantile_ms(&runs, 0.5),
+            "max_ms": stats::quantile_ms(&runs, 1.0),
+        }))
+    };
+    let newest = store
+        .recent_updates(1)?
+        .first()
+        .map(|(u, _)| u.id)
+        .context("no updates")?;
+    Ok(json!({
+        "recent_100": time(&|| {
+            anyhow::ensure!(store.recent_updates(100)?.len() == 100, "fewer than 100 updates");
+            Ok(())
+        })?,
+        "device_updates_of_newest": time(&|| {
+            store.device_updates_of(newest)?;
+            Ok(())
+        })?,
+    }))
+}
+
+/// In a fresh process: open the store, start the engine on it (resume finds
+/// nothing to do), list the newest 100 updates; report memory.
+pub async fn probe(db: &Path) -> anyhow::Result<Value> {
+    let rss_start = stats::rss_mib();
+    let t = Instant::now();
+    let store = Store::open(db)?;
+    let engine = Engine::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        Arc::new(Silent),
+        EngineConfig::default(),
+    )?;
+    let resumed = engine.start().await?;
+    let start_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let listed = store.recent_updates(100)?.len();
+    let first_status_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let rss_engine = stats::rss_mib();
+    // The landscape screen lists every device; that is its own cost.
+    let devices = store.devices()?.len();
+    Ok(json!({
+        "rss_start_mib": rss_start,
+        "engine_start_s": start_s,
+        "resumed": resumed,
+        "first_status_ms": first_status_ms,
+        "listed": listed,
+        "devices_listed": devices,
+        "rss_engine_mib": rss_engine,
+        "rss_after_device_list_mib": stats::rss_mib(),
+        "peak_rss_mib": stats::peak_rss_mib(),
+    }))
+}

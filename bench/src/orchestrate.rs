@@ -1,0 +1,257 @@
+//! `rollwright-bench all`: runs every phase in order, each against a fresh
+//! fleet simulator process, and hands the collected figures to `report`.
+//! A phase that fails is reported as failed; the others still run.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use serde_json::{json, Map, Value};
+
+use crate::fleet::{FleetFiles, FleetProcess, PRODUCT, TO, TOKEN};
+use crate::{fixtures, repo_root, report, Flags};
+
+const PHASES: &[&str] = &[
+    "ceiling", "engine", "aiohttp", "bash", "lateness", "history",
+];
+
+/// Devices per phase: bounded so the whole run takes a few minutes.
+const CEILING_DEVICES: usize = 1_000;
+const ENGINE_DEVICES: usize = 10_000;
+const AIOHTTP_DEVICES: usize = 10_000;
+const BASH_DEVICES: usize = 1_000;
+const LATENESS_DEVICES: usize = 10_000;
+/// Connections of the load generator and requests in flight of the scripts.
+const CONNECTIONS: usize = 64;
+
+struct Ctx {
+    files: FleetFiles,
+    work: PathBuf,
+    body_file: PathBuf,
+    body: Vec<u8>,
+    concurrency: usize,
+    /// Devices of the `now` rollout that runs during the lateness span.
+    lateness_concurrent: usize,
+}
+
+pub fn all(flags: &Flags) -> anyhow::Result<()> {
+    let root = repo_root();
+    let agent = flags.0.get("agent").map_or_else(
+        || root.join("target/release/rollwright-agent"),
+        PathBuf::from,
+    );
+    let out = flags
+        .0
+        .get("out")
+        .map_or_else(|| root.join("target/bench"), PathBuf::from);
+    let only: Vec<&str> = match flags.0.get("only") {
+        Some(list) => list.split(',').map(str::trim).collect(),
+        None => PHASES.to_vec(),
+    };
+    if let Some(bad) = only.iter().find(|p| !PHASES.contains(p)) {
+        bail!("unknown phase {bad:?}; phases: {}", PHASES.join(", "));
+    }
+    let work = out.join("work");
+    if work.exists() {
+        std::fs::remove_dir_all(&work).with_context(|| work.display().to_string())?;
+    }
+    std::fs::create_dir_all(&work)?;
+    let body = config_body()?;
+    let body_file = work.join("config-body.json");
+    std::fs::write(&body_file, &body)?;
+    let ctx = Ctx {
+        files: FleetFiles::write(agent, &work)?,
+        work: work.clone(),
+        body_file,
+        body,
+        concurrency: flags.number("concurrency", Some(32))?,
+        lateness_concurrent: flags.number("lateness-concurrent", Some(LATENESS_DEVICES))?,
+    };
+
+    let mut results = Map::new();
+    for phase in PHASES.iter().filter(|p| only.contains(p)) {
+        println!("==> bench: {phase}");
+        let started = Instant::now();
+        let result = match *phase {
+            "ceiling" => ceiling(&ctx),
+            "engine" => engine(&ctx),
+            "aiohttp" => aiohttp(&ctx),
+            "bash" => bash(&ctx),
+            "lateness" => lateness(&ctx),
+            "history" => history(&ctx),
+            _ => unreachable!("checked above"),
+        };
+        let value = result.unwrap_or_else(|e| {
+            eprintln!("    {phase}: FAILED: {e:#}");
+            json!({ "failed": format!("{e:#}") })
+        });
+        println!(
+            "    {phase}: {value} ({:.1} s)",
+            started.elapsed().as_secs_f64()
+        );
+        results.insert((*phase).to_string(), value);
+    }
+    let _ = std::fs::remove_dir_all(&work);
+    let complete = PHASES.iter().all(|p| only.contains(p));
+    report::print_and_write(results, ctx.concurrency, complete, &out)
+}
+
+/// The configuration body of TO, exactly as the engine sends it.
+fn config_body() -> anyhow::Result<Vec<u8>> {
+    let m =
+        rollwright::manifest_file::read_manifest(&fixtures().join(format!("{PRODUCT}-{TO}.toml")))?;
+    Ok(serde_json::to_vec(&rollwright::engine::config_request(&m))?)
+}
+
+/// The last line of a command's standard output, as JSON.
+fn json_line(cmd: &mut Command, marker: &str) -> anyhow::Result<Value> {
+    let out = cmd
+        .stderr(Stdio::inherit())
+        .output()
+        .with_context(|| format!("cannot run {:?}", cmd.get_program()))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        bail!("{:?} failed ({}): {stdout}", cmd.get_program(), out.status);
+    }
+    let line = stdout
+        .lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix(marker))
+        .with_context(|| format!("no result line in: {stdout}"))?;
+    serde_json::from_str(line.trim()).with_context(|| format!("bad result line {line:?}"))
+}
+
+fn child(args: &[&str]) -> anyhow::Result<Value> {
+    json_line(Command::new(std::env::current_exe()?).args(args), "")
+}
+
+/// wrk at 64 connections over the three calls of a device update.
+fn ceiling(ctx: &Ctx) -> anyhow::Result<Value> {
+    let fleet = FleetProcess::start(&ctx.files, CEILING_DEVICES)?;
+    prewarm(&fleet.root, CEILING_DEVICES, &ctx.body)?;
+    let lua = Path::new(env!("CARGO_MANIFEST_DIR")).join("lua/ceiling.lua");
+    let mut v = json_line(
+        Command::new("wrk")
+            .args(["-t2", &format!("-c{CONNECTIONS}"), "-d5s", "-s"])
+            .arg(&lua)
+            .arg(&fleet.root)
+            .arg("--")
+            .arg(TOKEN)
+            .arg(CEILING_DEVICES.to_string())
+            .arg(&ctx.body_file),
+        "CEILING",
+    )?;
+    let requests = v["requests"].as_f64().unwrap_or(0.0);
+    let seconds = v["duration_us"].as_f64().unwrap_or(f64::NAN) / 1e6;
+    v["requests_per_s"] = json!(requests / seconds);
+    v["devices_per_s"] = json!(requests / seconds / 3.0);
+    v["connections"] = json!(CONNECTIONS);
+    Ok(v)
+}
+
+/// One real update of each ceiling device, so that wrk's repeated calls all
+/// find their configuration and deployment (deployment id `ceiling-<n>`).
+fn prewarm(root: &str, devices: usize, body: &[u8]) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        let auth = format!("Bearer {TOKEN}");
+        for n in 0..devices {
+            let dev = format!("{root}/devices/dev-{n:05}/v1");
+            let id = format!("ceiling-{n}");
+            let calls = [
+                http.put(format!("{dev}/products/{PRODUCT}/config"))
+                    .header("content-type", "application/json")
+                    .body(body.to_vec()),
+                http.post(format!("{dev}/deployments")).json(&json!({
+                    "id": id, "product": PRODUCT, "version": TO
+                })),
+                http.get(format!("{dev}/deployments/{id}")),
+            ];
+            for call in calls {
+                call.header("authorization", &auth)
+                    .send()
+                    .await?
+                    .error_for_status()?;
+            }
+        }
+        anyhow::Ok(())
+    })
+}
+
+fn engine(ctx: &Ctx) -> anyhow::Result<Value> {
+    let fleet = FleetProcess::start(&ctx.files, ENGINE_DEVICES)?;
+    let db = ctx.work.join("engine.sqlite3");
+    child(&[
+        "engine-throughput",
+        "--root",
+        &fleet.root,
+        "--db",
+        &db.to_string_lossy(),
+        "--devices",
+        &ENGINE_DEVICES.to_string(),
+        "--concurrency",
+        &ctx.concurrency.to_string(),
+    ])
+}
+
+fn script(mut cmd: Command, devices: usize) -> anyhow::Result<Value> {
+    let mut v = json_line(&mut cmd, "")?;
+    let failed = v["failed"].as_u64().unwrap_or(0) as f64;
+    let seconds = v["seconds"].as_f64().unwrap_or(f64::NAN);
+    v["devices_per_s"] = json!((devices as f64 - failed) / seconds);
+    Ok(v)
+}
+
+fn baseline(name: &str) -> PathBuf {
+    repo_root().join("benches/baselines").join(name)
+}
+
+fn aiohttp(ctx: &Ctx) -> anyhow::Result<Value> {
+    let fleet = FleetProcess::start(&ctx.files, AIOHTTP_DEVICES)?;
+    let mut cmd = Command::new("python3");
+    cmd.arg(baseline("aiohttp_rollout.py"))
+        .args([&fleet.root, TOKEN, "0", &AIOHTTP_DEVICES.to_string()])
+        .arg(&ctx.body_file)
+        .arg(CONNECTIONS.to_string());
+    script(cmd, AIOHTTP_DEVICES)
+}
+
+fn bash(ctx: &Ctx) -> anyhow::Result<Value> {
+    let fleet = FleetProcess::start(&ctx.files, BASH_DEVICES)?;
+    let mut cmd = Command::new("bash");
+    cmd.arg(baseline("xargs_curl.sh"))
+        .args([&fleet.root, TOKEN, "0", &BASH_DEVICES.to_string()])
+        .arg(&ctx.body_file)
+        .arg(CONNECTIONS.to_string());
+    script(cmd, BASH_DEVICES)
+}
+
+fn lateness(ctx: &Ctx) -> anyhow::Result<Value> {
+    let fleet = FleetProcess::start(&ctx.files, LATENESS_DEVICES + ctx.lateness_concurrent)?;
+    let db = ctx.work.join("lateness.sqlite3");
+    child(&[
+        "engine-lateness",
+        "--root",
+        &fleet.root,
+        "--db",
+        &db.to_string_lossy(),
+        "--devices",
+        &LATENESS_DEVICES.to_string(),
+        "--concurrent",
+        &ctx.lateness_concurrent.to_string(),
+        "--concurrency",
+        &ctx.concurrency.to_string(),
+    ])
+}
+
+fn history(ctx: &Ctx) -> anyhow::Result<Value> {
+    let db = ctx.work.join("history.sqlite3");
+    let db = db.to_string_lossy();
+    let build = child(&["history-build", "--db", &db])?;
+    let probe = child(&["history-probe", "--db", &db])?;
+    Ok(json!({ "build": build, "probe": probe }))
+}

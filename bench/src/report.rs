@@ -1,0 +1,296 @@
+//! The one table of `cargo xtask bench`, each figure beside its goal, and the
+//! same as JSON under `target/bench/` (`bench-<time>.json`, and `latest.json`
+//! when every phase ran).
+
+use std::path::Path;
+
+use serde_json::{json, Map, Value};
+
+struct Row {
+    figure: String,
+    measured: String,
+    goal: String,
+    /// None when there is no goal or no figure.
+    met: Option<bool>,
+}
+
+fn num(v: &Value, path: &[&str]) -> Option<f64> {
+    let mut v = v;
+    for p in path {
+        v = v.get(*p)?;
+    }
+    v.as_f64().filter(|x| x.is_finite())
+}
+
+fn fmt(x: Option<f64>, digits: usize) -> String {
+    match x {
+        Some(x) if x >= 1000.0 && digits == 0 => thousands(x),
+        Some(x) => format!("{x:.digits$}"),
+        None => "—".into(),
+    }
+}
+
+fn thousands(x: f64) -> String {
+    let s = format!("{:.0}", x);
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn row(figure: &str, measured: String, goal: &str, met: Option<bool>) -> Row {
+    Row {
+        figure: figure.into(),
+        measured,
+        goal: goal.into(),
+        met,
+    }
+}
+
+fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+        _ => None,
+    }
+}
+
+fn rows(r: &Map<String, Value>) -> Vec<Row> {
+    let get = |phase: &str, path: &[&str]| r.get(phase).and_then(|v| num(v, path));
+    let ceiling_rps = get("ceiling", &["requests_per_s"]);
+    let ceiling = get("ceiling", &["devices_per_s"]);
+    let engine = get("engine", &["devices_per_s"]);
+    let aiohttp = get("aiohttp", &["devices_per_s"]);
+    let bash = get("bash", &["devices_per_s"]);
+    let at_least = |x: Option<f64>, goal: f64| x.map(|x| x >= goal);
+    let at_most = |x: Option<f64>, goal: f64| x.map(|x| x <= goal);
+    let cpu = get("engine", &["cpu_s_per_1000"]);
+    let rss = get("engine", &["peak_rss_mib"]);
+    let (p50, p99, max) = (
+        get("lateness", &["p50_ms"]),
+        get("lateness", &["p99_ms"]),
+        get("lateness", &["max_ms"]),
+    );
+    let of_ceiling = ratio(engine, ceiling);
+    let vs_aiohttp = ratio(engine, aiohttp);
+    let vs_bash = ratio(engine, bash);
+    let mut rows = vec![
+        row(
+            "ceiling: fleet simulator, wrk 64 connections",
+            format!(
+                "{} req/s = {} devices/s",
+                fmt(ceiling_rps, 0),
+                fmt(ceiling, 0)
+            ),
+            "",
+            None,
+        ),
+        row(
+            "engine: 10,000 devices, durable SQLite",
+            format!("{} devices/s", fmt(engine, 0)),
+            "",
+            None,
+        ),
+        row(
+            "aiohttp script (10,000 devices)",
+            format!("{} devices/s", fmt(aiohttp, 0)),
+            "",
+            None,
+        ),
+        row(
+            "xargs -P 64 curl script (1,000 devices)",
+            format!("{} devices/s", fmt(bash, 1)),
+            "",
+            None,
+        ),
+        row(
+            "engine ÷ ceiling",
+            format!("{}%", fmt(of_ceiling.map(|x| x * 100.0), 1)),
+            "≥ 50%",
+            at_least(of_ceiling, 0.5),
+        ),
+        row(
+            "engine ÷ aiohttp",
+            format!("{}×", fmt(vs_aiohttp, 1)),
+            "≥ 4×",
+            at_least(vs_aiohttp, 4.0),
+        ),
+        row(
+            "engine ÷ xargs curl",
+            format!("{}×", fmt(vs_bash, 0)),
+            "≥ 100×",
+            at_least(vs_bash, 100.0),
+        ),
+        row(
+            "engine CPU per 1,000 device updates",
+            format!("{} s", fmt(cpu, 3)),
+            "≤ 0.2 s",
+            at_most(cpu, 0.2),
+        ),
+        row(
+            "engine peak RSS at 10,000 devices",
+            format!("{} MiB", fmt(rss, 1)),
+            "≤ 150 MB",
+            at_most(rss.map(|m| m * 1.048_576), 150.0),
+        ),
+        row(
+            "lateness p50 (10,000 due in 10 s)",
+            format!("{} ms", fmt(p50, 2)),
+            "≤ 2 ms",
+            at_most(p50, 2.0),
+        ),
+        row(
+            "lateness p99",
+            format!("{} ms", fmt(p99, 2)),
+            "≤ 20 ms",
+            at_most(p99, 20.0),
+        ),
+        row(
+            "lateness max",
+            format!("{} ms", fmt(max, 2)),
+            "≤ 100 ms",
+            at_most(max, 100.0),
+        ),
+    ];
+    if let Some(h) = r.get("history") {
+        let build = &h["build"];
+        if let Some(steps) = build["steps"].as_array() {
+            for s in steps {
+                let p50 = num(s, &["recent_100", "p50_ms"]);
+                rows.push(row(
+                    &format!(
+                        "status, newest 100 updates, at {} device updates",
+                        fmt(num(s, &["device_updates"]), 0)
+                    ),
+                    format!(
+                        "{} ms (max {})",
+                        fmt(p50, 2),
+                        fmt(num(s, &["recent_100", "max_ms"]), 2)
+                    ),
+                    "< 10 ms",
+                    at_most(p50, 10.0),
+                ));
+            }
+        }
+        rows.push(row(
+            "database: 100,000 devices, 1,000,000 finished",
+            format!(
+                "{} MiB",
+                fmt(num(build, &["db_bytes"]).map(|b| b / 1_048_576.0), 0)
+            ),
+            "",
+            None,
+        ));
+        rows.push(row(
+            "engine RSS on that database (started, status listed)",
+            format!("{} MiB", fmt(num(&h["probe"], &["rss_engine_mib"]), 1)),
+            "",
+            None,
+        ));
+    }
+    for (phase, v) in r {
+        if let Some(e) = v.get("failed").and_then(Value::as_str) {
+            rows.push(row(
+                &format!("{phase}: FAILED"),
+                e.chars().take(60).collect(),
+                "",
+                None,
+            ));
+        }
+    }
+    rows
+}
+
+fn machine() -> Value {
+    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+    let cpuinfo = read("/proc/cpuinfo");
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|l| l.trim_start_matches([' ', '\t', ':']).to_string());
+    let mem_kib: Option<f64> = read("/proc/meminfo")
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok());
+    json!({
+        "cpu": model,
+        "cores": std::thread::available_parallelism().map(|n| n.get()).ok(),
+        "memory_gib": mem_kib.map(|k| (k / 1_048_576.0 * 10.0).round() / 10.0),
+        "kernel": read("/proc/sys/kernel/osrelease").trim(),
+    })
+}
+
+pub fn print_and_write(
+    results: Map<String, Value>,
+    concurrency: usize,
+    complete: bool,
+    out: &Path,
+) -> anyhow::Result<()> {
+    let rows = rows(&results);
+    let width = |f: fn(&Row) -> &str| rows.iter().map(|r| f(r).chars().count()).max().unwrap_or(0);
+    let (w1, w2, w3) = (
+        width(|r| &r.figure),
+        width(|r| &r.measured),
+        width(|r| &r.goal),
+    );
+    let machine = machine();
+    println!(
+        "\nRollwright benchmark — {} cores, {}; engine concurrency {concurrency}\n",
+        machine["cores"],
+        machine["cpu"].as_str().unwrap_or("unknown CPU")
+    );
+    let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
+    println!(
+        "| {} | {} | {} | met |",
+        pad("figure", w1),
+        pad("measured", w2),
+        pad("goal", w3)
+    );
+    println!(
+        "|{}|{}|{}|-----|",
+        "-".repeat(w1 + 2),
+        "-".repeat(w2 + 2),
+        "-".repeat(w3 + 2)
+    );
+    let mut table = Vec::new();
+    for r in &rows {
+        let met = match r.met {
+            Some(true) => "yes",
+            Some(false) => "NO",
+            None => "",
+        };
+        println!(
+            "| {} | {} | {} | {} |",
+            pad(&r.figure, w1),
+            pad(&r.measured, w2),
+            pad(&r.goal, w3),
+            pad(met, 3)
+        );
+        table.push(
+            json!({"figure": r.figure, "measured": r.measured, "goal": r.goal, "met": r.met}),
+        );
+    }
+    let when = chrono::Utc::now();
+    let doc = json!({
+        "ran_at": when.to_rfc3339(),
+        "machine": machine,
+        "engine_concurrency": concurrency,
+        "table": table,
+        "results": results,
+    });
+    std::fs::create_dir_all(out)?;
+    let text = serde_json::to_string_pretty(&doc)?;
+    let stamped = out.join(format!("bench-{}.json", when.format("%Y%m%dT%H%M%SZ")));
+    std::fs::write(&stamped, &text)?;
+    println!("\nwritten to {}", stamped.display());
+    // Only a run of every phase is the latest table.
+    if complete {
+        let latest = out.join("latest.json");
+        std::fs::write(&latest, &text)?;
+        println!("and to {}", latest.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! The Rollwright desktop app: window, tray and the commands the UI calls.
+//! Everything here is wiring; the work happens in the `rollwright` core.
+
+// No console window on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod error;
+mod notifier;
+mod state;
+mod tray;
+
+use tauri::{Manager, WindowEvent};
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+
+    tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
+        .setup(|app| {
+            let state = state::AppState::open(app.handle())?;
+            tracing::info!(db = %state.store.path().display(), "database ready");
+            app.manage(state);
+            tray::install(app.handle())?;
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            // Closing the window only hides it: updates keep running in the
+            // background and the tray brings the window back.
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                api.prevent_close();
+                let _ = window.hide();
+            }
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::list_updates,
+            commands::quit_app
+        ])
+        .run(tauri::generate_context!("../tauri.conf.json"))
+        .expect("error while running Rollwright");
+}

@@ -1,0 +1,94 @@
+//! What the app holds for its whole life, managed by Tauri.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rollwright::demo::{self, DemoFleet};
+use rollwright::engine::{Engine, EngineConfig, SystemClock};
+use rollwright::store::{Store, DB_FILE_NAME};
+use tauri::{AppHandle, Emitter, Manager};
+
+use crate::notifier::DesktopNotifier;
+
+/// Set this to keep the app's data elsewhere, e.g. in a temporary directory
+/// for tests, so they never touch a user's real data.
+pub const DATA_DIR_ENV: &str = "ROLLWRIGHT_DATA_DIR";
+
+/// Where the demo fleet keeps its simulated devices' state, in the data directory.
+const DEMO_FLEET_DIR: &str = "demo-fleet";
+
+/// The event the UI listens to for every change the engine makes.
+pub const ENGINE_EVENT: &str = "engine://change";
+
+pub struct AppState {
+    pub store: Store,
+    pub engine: Engine,
+    /// The demo fleet on loopback, when the landscape is the demo; it serves
+    /// as long as the app runs.
+    pub demo_fleet: Option<DemoFleet>,
+}
+
+impl AppState {
+    /// Opens the database, starts the engine (resuming unfinished work) and
+    /// forwards its events to the UI.
+    pub fn open(app: &AppHandle) -> Result<AppState, Box<dyn std::error::Error>> {
+        let data_dir = data_dir(app)?;
+        std::fs::create_dir_all(&data_dir)
+            .map_err(|e| format!("cannot create data directory {}: {e}", data_dir.display()))?;
+        let store = Store::open(&data_dir.join(DB_FILE_NAME))?;
+        let notifier = Arc::new(DesktopNotifier { app: app.clone() });
+        // The demo fleet must answer before the engine resumes work on it.
+        let (demo_fleet, engine) = tauri::async_runtime::block_on(async {
+            let demo_fleet =
+                demo::ensure(&store, &data_dir.join(DEMO_FLEET_DIR), chrono::Utc::now()).await?;
+            let engine = Engine::new(
+                store.clone(),
+                Arc::new(SystemClock),
+                notifier,
+                EngineConfig::default(),
+            )?;
+            Ok::<_, Box<dyn std::error::Error>>((demo_fleet, engine))
+        })?;
+        if let Some(fleet) = &demo_fleet {
+            tracing::info!(url = %fleet.url(), "demo fleet serving");
+        }
+        forward_events(app.clone(), &engine);
+        let starting = engine.clone();
+        tauri::async_runtime::spawn(async move {
+            match starting.start().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("resumed {n} unfinished device updates"),
+                Err(e) => tracing::error!("cannot resume unfinished work: {e}"),
+            }
+        });
+        Ok(AppState {
+            store,
+            engine,
+            demo_fleet,
+        })
+    }
+}
+
+fn forward_events(app: AppHandle, engine: &Engine) {
+    let mut events = engine.subscribe();
+    tauri::async_runtime::spawn(async move {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            match events.recv().await {
+                Ok(event) => {
+                    let _ = app.emit(ENGINE_EVENT, &event);
+                }
+                // The UI re-reads the status list on its own timer anyway.
+                Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => return,
+            }
+        }
+    });
+}
+
+fn data_dir(app: &AppHandle) -> Result<PathBuf, tauri::Error> {
+    match std::env::var_os(DATA_DIR_ENV) {
+        Some(dir) if !dir.is_empty() => Ok(PathBuf::from(dir)),
+        _ => app.path().app_data_dir(),
+    }
+}

@@ -1,0 +1,348 @@
+//! Rollwright's HTTP client for the agent protocol (`docs/agent-protocol.md`).
+//! Speaks only the wire types of `rollwright-protocol`; knows nothing of the
+//! store. It never validates for the agent: the agent is the judge of a
+//! request, and its `ErrorBody` comes back in [`AgentError::Rejected`].
+//!
+//! One [`AgentClient`] per device, all sharing one pooled `reqwest::Client`
+//! (see [`AgentClient::for_device`]). A fleet device is just a base URL
+//! `http://127.0.0.1:PORT/devices/{id}`; the client appends `/v1/...`.
+
+use std::{sync::Arc, time::Duration};
+
+use reqwest::{Method, StatusCode};
+use rollwright_protocol::{
+    ConfigRequest, Deployment, DeploymentRequest, DeviceInfo, ErrorBody, Health, Installs,
+    ProductState,
+};
+use serde::{de::DeserializeOwned, Serialize};
+
+/// Settings shared by every device's client.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Whole-request timeout; exceeding it is a transient error.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Idle pooled connections kept per agent host.
+    pub pool_max_idle_per_host: usize,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(3),
+            pool_max_idle_per_host: 256,
+        }
+    }
+}
+
+/// A configuration request serialised once, to send to many devices.
+#[derive(Debug, Clone)]
+pub struct PreparedConfig(bytes::Bytes);
+
+impl PreparedConfig {
+    pub fn new(req: &ConfigRequest) -> PreparedConfig {
+        PreparedConfig(
+            serde_json::to_vec(req)
+                .expect("wire types always serialise")
+                .into(),
+        )
+    }
+}
+
+/// Why a call failed. [`AgentError::is_transient`] says whether retrying the
+/// same call may succeed (every call is idempotent, so retrying is safe).
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    /// No answer: connection refused or reset, DNS, TLS. Transient.
+    #[error("agent unreachable: {0}")]
+    Unreachable(String),
+    /// No answer in time. Transient.
+    #[error("agent did not answer in time")]
+    Timeout,
+    /// The agent answered 5xx. Transient.
+    #[error("agent failed ({status}): {}: {}", body.code, body.message)]
+    Server { status: u16, body: ErrorBody },
+    /// The agent refused the request (4xx). Permanent: the same call fails again.
+    #[error("agent refused ({status}): {}: {}", body.code, body.message)]
+    Rejected { status: u16, body: ErrorBody },
+    /// The answer was not what the protocol says. Permanent.
+    #[error("unexpected answer from agent: {0}")]
+    Protocol(String),
+    /// The base URL or options are unusable. Permanent.
+    #[error("bad client configuration: {0}")]
+    Config(String),
+}
+
+impl AgentError {
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::Unreachable(_) | Self::Timeout | Self::Server { .. }
+        )
+    }
+
+    /// The agent's error body, when it answered with one.
+    pub fn body(&self) -> Option<&ErrorBody> {
+        match self {
+            Self::Server { body, .. } | Self::Rejected { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when the agent answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Server { status, .. } | Self::Rejected { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    fn from_reqwest(e: reqwest::Error) -> Self {
+        if e.is_timeout() {
+            Self::Timeout
+        } else if e.is_builder() {
+            Self::Config(e.to_string())
+        } else if e.is_decode() {
+            Self::Protocol(e.to_string())
+        } else {
+            Self::Unreachable(e.to_string())
+        }
+    }
+}
+
+/// The client of one device's agent: a cheap `Clone` handle.
+#[derive(Clone)]
+pub struct AgentClient {
+    /// Shared by every device's client: one connection pool.
+    http: reqwest::Client,
+    /// Without a trailing slash; routes are appended as `/v1/...`.
+    base: Arc<str>,
+    /// The full `Authorization` header value.
+    auth: Arc<str>,
+}
+
+impl std::fmt::Debug for AgentClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentClient")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AgentClient {
+    /// A client for the agent at `base_url` (e.g. `http://127.0.0.1:7878`, or
+    /// `http://127.0.0.1:7878/devices/dev-00042` for a fleet device).
+    pub fn new(base_url: &str, token: &str, options: &ClientOptions) -> Result<Self, AgentError> {
+        let http = reqwest::Client::builder()
+            .timeout(options.timeout)
+            .connect_timeout(options.connect_timeout)
+            .pool_max_idle_per_host(options.pool_max_idle_per_host)
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| AgentError::Config(e.to_string()))?;
+        Self::with_http(http, base_url, token)
+    }
+
+    /// A client for another device that shares this one's connection pool.
+    pub fn for_device(&self, base_url: &str, token: &str) -> Result<Self, AgentError> {
+        Self::with_http(self.http.clone(), base_url, token)
+    }
+
+    fn with_http(http: reqwest::Client, base_url: &str, token: &str) -> Result<Self, AgentError> {
+        let base = base_url.trim_end_matches('/');
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(AgentError::Config(format!(
+                "{base_url:?} is not an http(s) URL"
+            )));
+        }
+        Ok(Self {
+            http,
+            base: base.into(),
+            auth: format!("Bearer {token}").into(),
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// `GET /v1/health`
+    pub async fn health(&self) -> Result<Health, AgentError> {
+        self.call(Method::GET, "/v1/health", None::<&()>).await
+    }
+
+    /// `GET /v1/device`
+    pub async fn device(&self) -> Result<DeviceInfo, AgentError> {
+        self.call(Method::GET, "/v1/device", None::<&()>).await
+    }
+
+    /// `PUT /v1/products/{product}/config`: sets the configured version (any
+    /// version, lower ones too). Idempotent.
+    pub async fn put_config(
+        &self,
+        product: &str,
+        req: &ConfigRequest,
+    ) -> Result<ProductState, AgentError> {
+        let path = format!("/v1/products/{}/config", segment(product));
+        self.call(Method::PUT, &path, Some(req)).await
+    }
+
+    /// `DELETE /v1/products/{product}/config`: revokes the configured version. Idempotent.
+    pub async fn revoke_config(&self, product: &str) -> Result<ProductState, AgentError> {
+        let path = format!("/v1/products/{}/config", segment(product));
+        self.call(Method::DELETE, &path, None::<&()>).await
+    }
+
+    /// `POST /v1/deployments`: starts deploying the configured version; a
+    /// repeated id returns the existing deployment and installs nothing.
+    pub async fn start_deployment(
+        &self,
+        req: &DeploymentRequest,
+    ) -> Result<Deployment, AgentError> {
+        self.call(Method::POST, "/v1/deployments", Some(req)).await
+    }
+
+    /// `GET /v1/deployments/{id}`
+    pub async fn deployment(&self, id: &str) -> Result<Deployment, AgentError> {
+        let path = format!("/v1/deployments/{}", segment(id));
+        self.call(Method::GET, &path, None::<&()>).await
+    }
+
+    /// `POST /v1/deployments/{id}/rollback`: aborts if running and returns the
+    /// device to the previous deployed version. Idempotent.
+    pub async fn rollback(&self, id: &str) -> Result<Deployment, AgentError> {
+        let path = format!("/v1/deployments/{}/rollback", segment(id));
+        self.call(Method::POST, &path, None::<&()>).await
+    }
+
+    /// `GET /v1/debug/installs`: installs per deployment id.
+    pub async fn installs(&self) -> Result<Installs, AgentError> {
+        self.call(Method::GET, "/v1/debug/installs", None::<&()>)
+            .await
+    }
+
+    /// `PUT /v1/products/{product}/config` with a body serialised once by
+    /// [`PreparedConfig::new`]: a rollout sends the same manifest to every device.
+    pub async fn put_prepared_config(
+        &self,
+        product: &str,
+        config: &PreparedConfig,
+    ) -> Result<ProductState, AgentError> {
+        let path = format!("/v1/products/{}/config", segment(product));
+        self.send(Method::PUT, &path, Some(config.0.clone())).await
+    }
+
+    async fn call<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<T, AgentError> {
+        let body = match body {
+            Some(b) => Some(bytes::Bytes::from(
+                serde_json::to_vec(b).map_err(|e| AgentError::Config(e.to_string()))?,
+            )),
+            None => None,
+        };
+        self.send(method, path, body).await
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<bytes::Bytes>,
+    ) -> Result<T, AgentError> {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header(reqwest::header::AUTHORIZATION, &*self.auth);
+        if let Some(b) = body {
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(b);
+        }
+        let resp = req.send().await.map_err(AgentError::from_reqwest)?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(AgentError::from_reqwest)?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|e| AgentError::Protocol(e.to_string()));
+        }
+        let body = serde_json::from_slice::<ErrorBody>(&bytes).unwrap_or_else(|_| ErrorBody {
+            code: if status.is_server_error() {
+                "internal"
+            } else {
+                "unknown"
+            }
+            .into(),
+            message: String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned(),
+            field: None,
+        });
+        if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+            Err(AgentError::Server {
+                status: status.as_u16(),
+                body,
+            })
+        } else {
+            Err(AgentError::Rejected {
+                status: status.as_u16(),
+                body,
+            })
+        }
+    }
+}
+
+/// Percent-encodes a path segment, so an odd name reaches the agent intact
+/// (and is refused there) instead of changing the route.
+fn segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~:".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_segments_are_escaped() {
+        assert_eq!(segment("acme-erp"), "acme-erp");
+        assert_eq!(segment("a/b"), "a%2Fb");
+        assert_eq!(segment("u 1"), "u%201");
+    }
+
+    #[test]
+    fn only_unanswered_calls_and_server_errors_are_transient() {
+        let body = ErrorBody {
+            code: "x".into(),
+            message: "y".into(),
+            field: None,
+        };
+        assert!(AgentError::Timeout.is_transient());
+        assert!(AgentError::Server {
+            status: 503,
+            body: body.clone()
+        }
+        .is_transient());
+        assert!(!AgentError::Rejected { status: 400, body }.is_transient());
+    }
+
+    #[test]
+    fn base_url_must_be_http() {
+        assert!(AgentClient::new("ftp://x", "t", &ClientOptions::default()).is_err());
+        let c = AgentClient::new(
+            "http://127.0.0.1:1/devices/dev-00001/",
+            "t",
+            &ClientOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(c.base_url(), "http://127.0.0.1:1/devices/dev-00001");
+    }
+}

@@ -1,0 +1,358 @@
+//! Devices: identity, where their agent listens, labels, and per product the
+//! configured and deployed versions; plus which devices an update can target.
+//! Never talks to agents: versions here are what the store last learnt.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::version::{NotHigher, Version};
+use super::{DeviceId, ProductName, ValidationError};
+
+/// `site=berlin`, `group=line-2`: keys and values are short slugs.
+pub type Labels = BTreeMap<String, String>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Device {
+    pub id: DeviceId,
+    /// Unique across the fleet; what admins type.
+    pub name: String,
+    /// The agent's base URL; the client appends `/v1/...`.
+    pub agent_url: String,
+    /// The bearer token the agent expects. Not serialised: it must not reach
+    /// the UI or logs.
+    #[serde(skip)]
+    pub agent_token: String,
+    pub labels: Labels,
+    pub products: BTreeMap<ProductName, ProductVersions>,
+}
+
+/// What a device is told to run, and what it actually runs, of one product.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ProductVersions {
+    pub configured: Option<Version>,
+    pub deployed: Option<Version>,
+}
+
+/// Raw input for a new device, validated by [`NewDevice::validate`].
+#[derive(Debug, Clone)]
+pub struct NewDevice {
+    pub name: String,
+    pub agent_url: String,
+    pub agent_token: String,
+    /// `key=value` strings as typed.
+    pub labels: Vec<String>,
+    /// Known versions at registration, e.g. from an inventory import.
+    pub products: BTreeMap<String, (Option<String>, Option<String>)>,
+}
+
+/// A [`NewDevice`] that passed validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidDevice {
+    pub name: String,
+    pub agent_url: String,
+    pub agent_token: String,
+    pub labels: Labels,
+    pub products: BTreeMap<ProductName, ProductVersions>,
+}
+
+impl NewDevice {
+    pub fn validate(self) -> Result<ValidDevice, ValidationError> {
+        let name = self.name.trim().to_owned();
+        if name.is_empty() || name.len() > 64 {
+            return Err(ValidationError::new(
+                "name",
+                format!("must be 1 to 64 characters (got {})", name.len()),
+            ));
+        }
+        if name
+            .chars()
+            .any(|c| c.is_control() || c == '/' || c == '\\')
+        {
+            return Err(ValidationError::new(
+                "name",
+                "must not contain '/', '\\' or control characters",
+            ));
+        }
+        let url = self.agent_url.trim().trim_end_matches('/').to_owned();
+        let scheme_ok = ["http://", "https://"]
+            .iter()
+            .any(|p| url.len() > p.len() && url.starts_with(p));
+        if !scheme_ok || url.chars().any(|c| c.is_whitespace()) {
+            return Err(ValidationError::new(
+                "agent_url",
+                format!(
+                    "must be an http:// or https:// URL (got {:?})",
+                    self.agent_url
+                ),
+            ));
+        }
+        if self.agent_token.is_empty() || self.agent_token.chars().any(|c| c.is_whitespace()) {
+            return Err(ValidationError::new(
+                "agent_token",
+                "must be non-empty and without spaces",
+            ));
+        }
+        let mut labels = Labels::new();
+        for (i, l) in self.labels.iter().enumerate() {
+            let (k, v) = parse_label(&format!("labels[{i}]"), l)?;
+            labels.insert(k, v);
+        }
+        let mut products = BTreeMap::new();
+        for (p, (configured, deployed)) in self.products {
+            let product = ProductName::parse("products", &p)?;
+            let field = |f: &str| format!("products.{p}.{f}");
+            let parse = |f: &str, s: Option<String>| {
+                s.map(|s| super::version::parse_version(&field(f), &s))
+                    .transpose()
+            };
+            products.insert(
+                product,
+                ProductVersions {
+                    configured: parse("configured", configured)?,
+                    deployed: parse("deployed", deployed)?,
+                },
+            );
+        }
+        Ok(ValidDevice {
+            name,
+            agent_url: url,
+            agent_token: self.agent_token,
+            labels,
+            products,
+        })
+    }
+}
+
+/// Parses `key=value`; both sides are slugs so selectors stay unambiguous.
+pub fn parse_label(field: &str, s: &str) -> Result<(String, String), ValidationError> {
+    let slug = |x: &str| {
+        !x.is_empty()
+            && x.len() <= 64
+            && x.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    };
+    match s.split_once('=') {
+        Some((k, v)) if slug(k) && slug(v) => Ok((k.to_owned(), v.to_owned())),
+        _ => Err(ValidationError::new(
+            field,
+            format!("must be key=value with letters, digits, '-', '_' or '.' (got {s:?})"),
+        )),
+    }
+}
+
+/// Which of a device's versions is below the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lower {
+    Configured,
+    Deployed,
+    Both,
+}
+
+/// A device an update to the target version can include, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Eligible {
+    pub device: DeviceId,
+    pub name: String,
+    pub configured: Option<Version>,
+    pub deployed: Option<Version>,
+    pub lower: Lower,
+}
+
+impl ProductVersions {
+    /// Whether `target` is an update for a device in this state.
+    ///
+    /// Rules: a target below the configured version is a downgrade and is
+    /// refused even if the deployed version is older. Otherwise the target must
+    /// be above the configured or the deployed version (a device configured at
+    /// the target may still run an older one). A missing version counts as
+    /// lower only when the other one is known: a device with neither version
+    /// does not have the product and is not eligible.
+    pub fn check_target(&self, target: &Version) -> Result<Lower, NotHigher> {
+        let refuse = || NotHigher {
+            target: target.clone(),
+            configured: self.configured.clone(),
+            deployed: self.deployed.clone(),
+        };
+        if self.configured.is_none() && self.deployed.is_none() {
+            return Err(refuse());
+        }
+        if self.configured.as_ref().is_some_and(|c| c > target) {
+            return Err(refuse());
+        }
+        let below = |v: &Option<Version>| v.as_ref().is_none_or(|v| v < target);
+        match (below(&self.configured), below(&self.deployed)) {
+            (true, true) => Ok(Lower::Both),
+            (true, false) => Ok(Lower::Configured),
+            (false, true) => Ok(Lower::Deployed),
+            (false, false) => Err(refuse()),
+        }
+    }
+}
+
+impl Device {
+    pub fn versions(&self, product: &ProductName) -> ProductVersions {
+        self.products.get(product).cloned().unwrap_or_default()
+    }
+
+    pub fn check_target(
+        &self,
+        product: &ProductName,
+        target: &Version,
+    ) -> Result<Lower, NotHigher> {
+        self.versions(product).check_target(target)
+    }
+
+    pub fn matches_label(&self, key: &str, value: &str) -> bool {
+        self.labels.get(key).is_some_and(|v| v == value)
+    }
+}
+
+/// The devices an update of `product` to `target` can include, in name order.
+pub fn eligible_devices(
+    devices: &[Device],
+    product: &ProductName,
+    target: &Version,
+) -> Vec<Eligible> {
+    let mut out: Vec<Eligible> = devices
+        .iter()
+        .filter_map(|d| {
+            let v = d.versions(product);
+            let lower = v.check_target(target).ok()?;
+            Some(Eligible {
+                device: d.id,
+                name: d.name.clone(),
+                configured: v.configured,
+                deployed: v.deployed,
+                lower,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> Version {
+        Version::parse(s).unwrap()
+    }
+
+    fn pv(c: Option<&str>, d: Option<&str>) -> ProductVersions {
+        ProductVersions {
+            configured: c.map(v),
+            deployed: d.map(v),
+        }
+    }
+
+    fn device(id: i64, name: &str, c: Option<&str>, d: Option<&str>) -> Device {
+        let product = ProductName::parse("p", "acme-erp").unwrap();
+        Device {
+            id: DeviceId(id),
+            name: name.into(),
+            agent_url: "http://127.0.0.1:1".into(),
+            agent_token: "t".into(),
+            labels: Labels::new(),
+            products: [(product, pv(c, d))].into(),
+        }
+    }
+
+    #[test]
+    fn target_equal_to_configured_and_deployed_is_refused() {
+        let e = pv(Some("2.4.0"), Some("2.4.0"))
+            .check_target(&v("2.4.0"))
+            .unwrap_err();
+        assert!(e.to_string().contains("not higher"), "{e}");
+    }
+
+    #[test]
+    fn downgrade_is_refused_even_when_deployed_is_older() {
+        let e = pv(Some("3.0.0"), Some("1.0.0"))
+            .check_target(&v("2.0.0"))
+            .unwrap_err();
+        assert!(e.to_string().contains("lower than the configured"), "{e}");
+    }
+
+    #[test]
+    fn configured_at_target_but_running_older_is_eligible_for_deployment() {
+        assert_eq!(
+            pv(Some("2.4.0"), Some("2.3.0")).check_target(&v("2.4.0")),
+            Ok(Lower::Deployed)
+        );
+        assert_eq!(
+            pv(Some("2.3.0"), Some("2.4.0")).check_target(&v("2.4.0")),
+            Ok(Lower::Configured)
+        );
+        assert_eq!(
+            pv(Some("2.3.0"), Some("2.3.0")).check_target(&v("2.4.0")),
+            Ok(Lower::Both)
+        );
+    }
+
+    #[test]
+    fn a_prerelease_is_below_its_release() {
+        assert_eq!(
+            pv(Some("3.0.0-rc.1"), Some("3.0.0-rc.1")).check_target(&v("3.0.0")),
+            Ok(Lower::Both)
+        );
+        assert!(pv(Some("3.0.0"), Some("3.0.0"))
+            .check_target(&v("3.0.0-rc.1"))
+            .is_err());
+    }
+
+    #[test]
+    fn a_device_without_the_product_is_not_eligible() {
+        assert!(pv(None, None).check_target(&v("1.0.0")).is_err());
+        assert_eq!(
+            pv(Some("1.0.0"), None).check_target(&v("1.0.0")),
+            Ok(Lower::Deployed)
+        );
+    }
+
+    #[test]
+    fn eligible_devices_are_listed_by_name_with_the_reason() {
+        let p = ProductName::parse("p", "acme-erp").unwrap();
+        let devices = [
+            device(1, "zeta", Some("2.0.0"), Some("2.0.0")),
+            device(2, "alpha", Some("2.1.0"), Some("2.0.0")),
+            device(3, "mid", Some("2.1.0"), Some("2.1.0")),
+        ];
+        let e = eligible_devices(&devices, &p, &v("2.1.0"));
+        let got: Vec<(&str, Lower)> = e.iter().map(|e| (e.name.as_str(), e.lower)).collect();
+        assert_eq!(got, vec![("alpha", Lower::Deployed), ("zeta", Lower::Both)]);
+    }
+
+    #[test]
+    fn new_device_validation_names_the_field() {
+        let ok = NewDevice {
+            name: "berlin-01".into(),
+            agent_url: "http://127.0.0.1:9000/devices/1/".into(),
+            agent_token: "secret".into(),
+            labels: vec!["site=berlin".into()],
+            products: [(
+                "acme-erp".into(),
+                (Some("2.3.0".into()), Some("2.3.0".into())),
+            )]
+            .into(),
+        };
+        let d = ok.clone().validate().unwrap();
+        assert_eq!(d.agent_url, "http://127.0.0.1:9000/devices/1");
+        assert_eq!(d.labels["site"], "berlin");
+
+        let mut bad = ok.clone();
+        bad.labels = vec!["site".into()];
+        assert_eq!(bad.validate().unwrap_err().field, "labels[0]");
+        let mut bad = ok.clone();
+        bad.agent_url = "ftp://x".into();
+        assert_eq!(bad.validate().unwrap_err().field, "agent_url");
+        let mut bad = ok;
+        bad.products = [("acme-erp".into(), (Some("2.3".into()), None))].into();
+        assert_eq!(
+            bad.validate().unwrap_err().field,
+            "products.acme-erp.configured"
+        );
+    }
+}

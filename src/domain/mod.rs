@@ -1,0 +1,37 @@
+//! The words of the design as types, and the rules over them. Pure: no I/O and
+//! no clock reads; callers pass `now` in.
+//!
+//! - [`error`]: [`ValidationError`] (field + rule) and the [`ErrorCode`] every
+//!   layer maps its errors to.
+//! - [`ids`]: id newtypes.
+//! - [`version`]: semantic versions and the "only ever upward" rule.
+//! - [`manifest`]: the TOML manifest, parsed raw then validated.
+//! - [`diff`]: module diff between two manifests.
+//! - [`device`]: devices, labels, per-product versions, eligibility.
+//! - [`downtime`]: planned and unplanned windows with a scope.
+//! - [`update`]: updates, device updates, their state machine and summary.
+
+pub mod device;
+pub mod diff;
+pub mod downtime;
+pub mod error;
+pub mod ids;
+pub mod manifest;
+pub mod update;
+pub mod version;
+
+pub use device::{
+    eligible_devices, parse_label, Device, Eligible, Labels, Lower, NewDevice, ProductVersions,
+    ValidDevice,
+};
+pub use diff::{apply_diff, diff_modules, ModuleChange};
+pub use downtime::{Downtime, DowntimeKind, NewDowntime, Scope};
+pub use error::{ErrorCode, ValidationError};
+pub use ids::{DeviceId, DeviceUpdateId, DowntimeId, ProductName, UpdateId};
+pub use manifest::{HealthCheck, Manifest, Module, MAX_MANIFEST_BYTES};
+pub use update::{
+    DeployOption, DeviceUpdate, DeviceUpdateStatus, LogEntry, LogLevel, LogSource, NewUpdate,
+    StatusGroup, TransitionError, Update, UpdateFacts, UpdateStatus, UpdateSummary,
+    ValidDeviceUpdate, ValidUpdate,
+};
+pub use version::{parse_version, NotHigher, Version};

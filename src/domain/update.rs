@@ -1,0 +1,732 @@
+//! Updates and device updates: the raw request, its validation, the device
+//! update state machine, and the status of an update derived from its device
+//! updates. Never reads the clock (`now` is a parameter) and never touches
+//! storage: the store loads the facts validation needs and passes them in.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::downtime::{check_title, check_window};
+use super::version::{parse_version, Version};
+use super::{
+    Device, DeviceId, DeviceUpdateId, ProductName, ProductVersions, UpdateId, ValidationError,
+};
+
+/// When a device deploys, once configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "at", rename_all = "snake_case")]
+pub enum DeployOption {
+    /// Set the configuration only; someone else deploys.
+    ConfigOnly,
+    /// Deploy as soon as configured.
+    Now,
+    /// Deploy at this time (inside the update's window).
+    At(DateTime<Utc>),
+}
+
+impl DeployOption {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DeployOption::ConfigOnly => "config_only",
+            DeployOption::Now => "now",
+            DeployOption::At(_) => "at",
+        }
+    }
+
+    pub fn at(&self) -> Option<DateTime<Utc>> {
+        match self {
+            DeployOption::At(t) => Some(*t),
+            _ => None,
+        }
+    }
+
+    /// Rebuilds an option from its stored parts.
+    pub fn from_parts(kind: &str, at: Option<DateTime<Utc>>) -> Option<DeployOption> {
+        match (kind, at) {
+            ("config_only", None) => Some(DeployOption::ConfigOnly),
+            ("now", None) => Some(DeployOption::Now),
+            ("at", Some(t)) => Some(DeployOption::At(t)),
+            _ => None,
+        }
+    }
+}
+
+/// The status of one device update; see DESIGN.md's state machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceUpdateStatus {
+    Scheduled,
+    Configuring,
+    Configured,
+    Deploying,
+    Succeeded,
+    Error,
+    Cancelling,
+    Cancelled,
+}
+
+/// A transition the state machine does not allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("status: cannot go from {from} to {to}")]
+pub struct TransitionError {
+    pub from: DeviceUpdateStatus,
+    pub to: DeviceUpdateStatus,
+}
+
+impl DeviceUpdateStatus {
+    pub const ALL: [DeviceUpdateStatus; 8] = [
+        DeviceUpdateStatus::Scheduled,
+        DeviceUpdateStatus::Configuring,
+        DeviceUpdateStatus::Configured,
+        DeviceUpdateStatus::Deploying,
+        DeviceUpdateStatus::Succeeded,
+        DeviceUpdateStatus::Error,
+        DeviceUpdateStatus::Cancelling,
+        DeviceUpdateStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        use DeviceUpdateStatus::*;
+        match self {
+            Scheduled => "scheduled",
+            Configuring => "configuring",
+            Configured => "configured",
+            Deploying => "deploying",
+            Succeeded => "succeeded",
+            Error => "error",
+            Cancelling => "cancelling",
+            Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DeviceUpdateStatus> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// The edges of DESIGN.md's diagram, and no others. `cancelling → error`
+    /// is the "cleanup itself failed" edge.
+    pub fn can_transition_to(self, to: DeviceUpdateStatus) -> bool {
+        use DeviceUpdateStatus::*;
+        matches!(
+            (self, to),
+            (Scheduled, Configuring)
+                | (Scheduled, Cancelling)
+                | (Configuring, Configured)
+                | (Configuring, Error)
+                | (Configured, Deploying)
+                | (Deploying, Succeeded)
+                | (Deploying, Error)
+                | (Error, Cancelling)
+                | (Cancelling, Cancelled)
+                | (Cancelling, Error)
+        )
+    }
+
+    pub fn transition(self, to: DeviceUpdateStatus) -> Result<DeviceUpdateStatus, TransitionError> {
+        if self.can_transition_to(to) {
+            Ok(to)
+        } else {
+            Err(TransitionError { from: self, to })
+        }
+    }
+
+    /// Only these two may be cancelled by an admin.
+    pub fn can_cancel(self) -> bool {
+        self.can_transition_to(DeviceUpdateStatus::Cancelling)
+    }
+}
+
+impl fmt::Display for DeviceUpdateStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An admin's request as entered, before validation.
+#[derive(Debug, Clone)]
+pub struct NewUpdate {
+    pub product: String,
+    pub version: String,
+    pub title: String,
+    pub created_by: String,
+    pub window_from: DateTime<Utc>,
+    /// The estimated end of the window.
+    pub window_to: DateTime<Utc>,
+    pub devices: Vec<(DeviceId, DeployOption)>,
+}
+
+/// What validation needs to know about the catalog and the fleet. The store
+/// loads it in the same transaction it then writes in.
+pub struct UpdateFacts<'a> {
+    /// Known versions of the requested product; empty when the product is unknown.
+    pub versions: &'a [Version],
+    pub devices: &'a BTreeMap<DeviceId, Device>,
+}
+
+/// A [`NewUpdate`] that passed every check; the store writes it as is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidUpdate {
+    pub product: ProductName,
+    pub version: Version,
+    pub title: String,
+    pub created_by: String,
+    pub window_from: DateTime<Utc>,
+    pub window_to: DateTime<Utc>,
+    pub devices: Vec<ValidDeviceUpdate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidDeviceUpdate {
+    pub device: DeviceId,
+    pub option: DeployOption,
+    /// The versions before this update, kept so cancel can restore them.
+    pub previous: ProductVersions,
+}
+
+impl NewUpdate {
+    /// Checks everything, first error wins, in the order a form shows fields.
+    pub fn validate(
+        self,
+        facts: &UpdateFacts<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<ValidUpdate, ValidationError> {
+        let product = ProductName::parse("product", &self.product)?;
+        if facts.versions.is_empty() {
+            return Err(ValidationError::new(
+                "product",
+                format!("unknown product {product:?}; import a manifest first"),
+            ));
+        }
+        let version = parse_version("version", &self.version)?;
+        if !facts.versions.contains(&version) {
+            return Err(ValidationError::new(
+                "version",
+                format!("unknown version {version} of {product}"),
+            ));
+        }
+        let title = check_title(&self.title)?;
+        let created_by = self.created_by.trim().to_owned();
+        if created_by.is_empty() || created_by.chars().count() > 64 {
+            return Err(ValidationError::new(
+                "created_by",
+                "must be 1 to 64 characters",
+            ));
+        }
+        check_window(self.window_from, self.window_to)?;
+        if self.devices.is_empty() {
+            return Err(ValidationError::new(
+                "devices",
+                "must choose at least one device",
+            ));
+        }
+        let mut seen = HashSet::new();
+        let mut devices = Vec::with_capacity(self.devices.len());
+        for (i, (id, option)) in self.devices.into_iter().enumerate() {
+            let field = format!("devices[{i}]");
+            if !seen.insert(id) {
+                return Err(ValidationError::new(
+                    field,
+                    format!("device {id} is chosen twice"),
+                ));
+            }
+            let Some(device) = facts.devices.get(&id) else {
+                return Err(ValidationError::new(field, format!("unknown device {id}")));
+            };
+            let previous = device.versions(&product);
+            if let Err(e) = previous.check_target(&version) {
+                return Err(ValidationError::new(
+                    field,
+                    format!("device {:?} is not eligible: {e}", device.name),
+                ));
+            }
+            if let DeployOption::At(at) = option {
+                let field = format!("devices[{i}].at");
+                if at < now {
+                    return Err(ValidationError::new(
+                        field,
+                        format!(
+                            "must not be in the past (got {}, now {})",
+                            at.to_rfc3339(),
+                            now.to_rfc3339()
+                        ),
+                    ));
+                }
+                if at < self.window_from || at > self.window_to {
+                    return Err(ValidationError::new(
+                        field,
+                        format!(
+                            "must be inside the window {} .. {} (got {})",
+                            self.window_from.to_rfc3339(),
+                            self.window_to.to_rfc3339(),
+                            at.to_rfc3339()
+                        ),
+                    ));
+                }
+            }
+            devices.push(ValidDeviceUpdate {
+                device: id,
+                option,
+                previous,
+            });
+        }
+        Ok(ValidUpdate {
+            product,
+            version,
+            title,
+            created_by,
+            window_from: self.window_from,
+            window_to: self.window_to,
+            devices,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Update {
+    pub id: UpdateId,
+    pub product: ProductName,
+    pub version: Version,
+    pub title: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub window_from: DateTime<Utc>,
+    /// The estimated end until the update finishes; see `actual_end`.
+    pub window_to: DateTime<Utc>,
+    /// Set once an admin approved it; only approved updates are executed.
+    pub approved_at: Option<DateTime<Utc>>,
+    pub approved_by: Option<String>,
+    /// When its last device update ended; replaces the estimated end.
+    pub actual_end: Option<DateTime<Utc>>,
+}
+
+impl Update {
+    /// The end to show: the actual one once finished, else the estimate.
+    pub fn end(&self) -> DateTime<Utc> {
+        self.actual_end.unwrap_or(self.window_to)
+    }
+}
+
+/// One device's part of an update, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceUpdate {
+    /// Also the deployment id sent to the agent.
+    pub id: DeviceUpdateId,
+    pub update: UpdateId,
+    pub device: DeviceId,
+    /// Copied from the update so the engine needs no second lookup.
+    pub product: ProductName,
+    pub version: Version,
+    pub option: DeployOption,
+    pub window_from: DateTime<Utc>,
+    pub window_to: DateTime<Utc>,
+    pub status: DeviceUpdateStatus,
+    /// 0..=100.
+    pub progress: u8,
+    pub actual_start: Option<DateTime<Utc>>,
+    pub actual_end: Option<DateTime<Utc>>,
+    pub previous_configured: Option<Version>,
+    pub previous_deployed: Option<Version>,
+    /// How many times the engine has started work on it (retries after a crash count).
+    pub attempts: u32,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl DeviceUpdate {
+    /// Nothing more will happen without an admin: finished, or failed.
+    pub fn is_settled(&self) -> bool {
+        is_settled(self.status, self.option == DeployOption::ConfigOnly)
+    }
+
+    /// When deployment should start once configured; `None` for config-only.
+    pub fn deploy_due(&self) -> Option<DateTime<Utc>> {
+        match self.option {
+            DeployOption::ConfigOnly => None,
+            DeployOption::Now => Some(self.window_from),
+            DeployOption::At(t) => Some(t),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogLevel {
+    Info,
+    Warn,
+    Error,
+}
+
+impl LogLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Info => "info",
+            LogLevel::Warn => "warn",
+            LogLevel::Error => "error",
+        }
+    }
+    pub fn parse(s: &str) -> Option<LogLevel> {
+        [LogLevel::Info, LogLevel::Warn, LogLevel::Error]
+            .into_iter()
+            .find(|l| l.as_str() == s)
+    }
+}
+
+/// Who wrote a log line: the device's agent, or Rollwright itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogSource {
+    Agent,
+    Rollwright,
+}
+
+impl LogSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogSource::Agent => "agent",
+            LogSource::Rollwright => "rollwright",
+        }
+    }
+    pub fn parse(s: &str) -> Option<LogSource> {
+        [LogSource::Agent, LogSource::Rollwright]
+            .into_iter()
+            .find(|l| l.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LogEntry {
+    pub at: DateTime<Utc>,
+    pub level: LogLevel,
+    /// Machine-readable, e.g. `HEALTH_CHECK_FAILED`.
+    pub code: String,
+    pub message: String,
+    pub detail: Option<String>,
+    pub source: LogSource,
+}
+
+/// An update's status, derived from its device updates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UpdateStatus {
+    /// Nothing started yet.
+    Scheduled,
+    /// Some device update is in progress or still waiting.
+    Running,
+    /// All settled, none in error, at least one not cancelled.
+    Succeeded,
+    /// All settled, at least one in error.
+    Failed,
+    /// All cancelled.
+    Cancelled,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UpdateSummary {
+    pub status: UpdateStatus,
+    /// 0..=100: settled device updates count fully, others by their progress.
+    pub progress: u8,
+    pub total: usize,
+    pub counts: BTreeMap<DeviceUpdateStatus, usize>,
+}
+
+/// Device updates of one update that share a status and whether they are
+/// config-only, counted: what the status list reads instead of every row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusGroup {
+    pub status: DeviceUpdateStatus,
+    pub config_only: bool,
+    pub count: usize,
+    /// Sum of their progress figures.
+    pub progress_sum: u64,
+}
+
+/// Nothing more happens without an admin: finished, failed, or configured
+/// when configuring was all that was asked.
+pub fn is_settled(status: DeviceUpdateStatus, config_only: bool) -> bool {
+    use DeviceUpdateStatus::*;
+    match status {
+        Succeeded | Cancelled | Error => true,
+        Configured => config_only,
+        Scheduled | Configuring | Deploying | Cancelling => false,
+    }
+}
+
+impl UpdateSummary {
+    pub fn of(dus: &[DeviceUpdate]) -> UpdateSummary {
+        UpdateSummary::from_groups(dus.iter().map(|du| StatusGroup {
+            status: du.status,
+            config_only: du.option == DeployOption::ConfigOnly,
+            count: 1,
+            progress_sum: u64::from(du.progress.min(100)),
+        }))
+    }
+
+    pub fn from_groups(groups: impl IntoIterator<Item = StatusGroup>) -> UpdateSummary {
+        let mut counts = BTreeMap::new();
+        let mut sum: u64 = 0;
+        let mut n = 0;
+        let mut all_settled = true;
+        for g in groups {
+            *counts.entry(g.status).or_insert(0) += g.count;
+            n += g.count;
+            if is_settled(g.status, g.config_only) {
+                sum += 100 * g.count as u64;
+            } else {
+                all_settled = false;
+                sum += g.progress_sum;
+            }
+        }
+        let count = |s| counts.get(&s).copied().unwrap_or(0);
+        let status = if n == 0 || count(DeviceUpdateStatus::Scheduled) == n {
+            UpdateStatus::Scheduled
+        } else if !all_settled {
+            UpdateStatus::Running
+        } else if count(DeviceUpdateStatus::Error) > 0 {
+            UpdateStatus::Failed
+        } else if count(DeviceUpdateStatus::Cancelled) == n {
+            UpdateStatus::Cancelled
+        } else {
+            UpdateStatus::Succeeded
+        };
+        let progress = if n == 0 { 0 } else { (sum / n as u64) as u8 };
+        UpdateSummary {
+            status,
+            progress,
+            total: n,
+            counts,
+        }
+    }
+}
+
+impl From<&[DeviceUpdate]> for UpdateSummary {
+    fn from(dus: &[DeviceUpdate]) -> Self {
+        UpdateSummary::of(dus)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use DeviceUpdateStatus::*;
+
+    #[test]
+    fn every_pair_of_statuses_follows_the_design_diagram() {
+        // Rows: from; columns: to, in ALL order. 'x' marks an allowed edge.
+        //               sch cfg cfd dep suc err cing cled
+        let table: [(DeviceUpdateStatus, &str); 8] = [
+            (Scheduled, ".x....x."),
+            (Configuring, "..x..x.."),
+            (Configured, "...x...."),
+            (Deploying, "....xx.."),
+            (Succeeded, "........"),
+            (Error, "......x."),
+            (Cancelling, ".....x.x"),
+            (Cancelled, "........"),
+        ];
+        let mut checked = 0;
+        for (from, row) in table {
+            for (to, mark) in DeviceUpdateStatus::ALL.into_iter().zip(row.chars()) {
+                let allowed = mark == 'x';
+                assert_eq!(from.can_transition_to(to), allowed, "{from} -> {to}");
+                match from.transition(to) {
+                    Ok(s) => assert!(allowed && s == to, "{from} -> {to}"),
+                    Err(e) => assert!(
+                        !allowed && e == TransitionError { from, to },
+                        "{from} -> {to}"
+                    ),
+                }
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 64);
+    }
+
+    #[test]
+    fn only_scheduled_and_error_can_be_cancelled() {
+        let cancellable: Vec<_> = DeviceUpdateStatus::ALL
+            .into_iter()
+            .filter(|s| s.can_cancel())
+            .collect();
+        assert_eq!(cancellable, vec![Scheduled, Error]);
+    }
+
+    #[test]
+    fn statuses_round_trip_through_text() {
+        for s in DeviceUpdateStatus::ALL {
+            assert_eq!(DeviceUpdateStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(DeviceUpdateStatus::parse("done"), None);
+    }
+
+    fn t(h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2030, 1, 1, h, 0, 0).unwrap()
+    }
+
+    fn v(s: &str) -> Version {
+        Version::parse(s).unwrap()
+    }
+
+    fn device(id: i64, configured: &str) -> Device {
+        Device {
+            id: DeviceId(id),
+            name: format!("dev-{id}"),
+            agent_url: "http://127.0.0.1:1".into(),
+            agent_token: "t".into(),
+            labels: Default::default(),
+            products: [(
+                ProductName::parse("p", "acme-erp").unwrap(),
+                ProductVersions {
+                    configured: Some(v(configured)),
+                    deployed: Some(v(configured)),
+                },
+            )]
+            .into(),
+        }
+    }
+
+    fn request() -> NewUpdate {
+        NewUpdate {
+            product: "acme-erp".into(),
+            version: "2.4.0".into(),
+            title: "ERP 2.4".into(),
+            created_by: "admin".into(),
+            window_from: t(2),
+            window_to: t(6),
+            devices: vec![
+                (DeviceId(1), DeployOption::Now),
+                (DeviceId(2), DeployOption::At(t(3))),
+            ],
+        }
+    }
+
+    fn check(req: NewUpdate) -> Result<ValidUpdate, ValidationError> {
+        // Like the store: versions of the requested product only.
+        let versions = if req.product == "acme-erp" {
+            vec![v("2.3.0"), v("2.4.0")]
+        } else {
+            vec![]
+        };
+        let devices: BTreeMap<_, _> = [
+            (DeviceId(1), device(1, "2.3.0")),
+            (DeviceId(2), device(2, "2.3.0")),
+            (DeviceId(3), device(3, "2.4.0")),
+        ]
+        .into();
+        req.validate(
+            &UpdateFacts {
+                versions: &versions,
+                devices: &devices,
+            },
+            t(1),
+        )
+    }
+
+    #[test]
+    fn a_valid_request_keeps_previous_versions() {
+        let u = check(request()).unwrap();
+        assert_eq!(u.devices.len(), 2);
+        assert_eq!(u.devices[0].previous.configured, Some(v("2.3.0")));
+    }
+
+    #[test]
+    fn bad_requests_name_the_field() {
+        type Mutate = Box<dyn Fn(&mut NewUpdate)>;
+        let cases: Vec<(&str, Mutate)> = vec![
+            ("product", Box::new(|r| r.product = "nope".into())),
+            ("version", Box::new(|r| r.version = "9.9.9".into())),
+            ("version", Box::new(|r| r.version = "2.4".into())),
+            ("title", Box::new(|r| r.title = "x".repeat(121))),
+            ("title", Box::new(|r| r.title = "".into())),
+            ("created_by", Box::new(|r| r.created_by = " ".into())),
+            ("to", Box::new(|r| r.window_to = r.window_from)),
+            ("devices", Box::new(|r| r.devices.clear())),
+            ("devices[1]", Box::new(|r| r.devices[1].0 = DeviceId(1))),
+            ("devices[1]", Box::new(|r| r.devices[1].0 = DeviceId(99))),
+            ("devices[1]", Box::new(|r| r.devices[1].0 = DeviceId(3))),
+            (
+                "devices[1].at",
+                Box::new(|r| r.devices[1].1 = DeployOption::At(t(0))),
+            ),
+            (
+                "devices[1].at",
+                Box::new(|r| r.devices[1].1 = DeployOption::At(t(7))),
+            ),
+        ];
+        for (field, mutate) in cases {
+            let mut r = request();
+            mutate(&mut r);
+            let e = check(r).unwrap_err();
+            assert_eq!(e.field, field, "{e}");
+        }
+    }
+
+    #[test]
+    fn a_device_already_at_the_target_is_refused_with_the_reason() {
+        let mut r = request();
+        r.devices = vec![(DeviceId(3), DeployOption::Now)];
+        let e = check(r).unwrap_err();
+        assert!(
+            e.rule.contains("not eligible") && e.rule.contains("not higher"),
+            "{e}"
+        );
+    }
+
+    fn du(status: DeviceUpdateStatus, option: DeployOption, progress: u8) -> DeviceUpdate {
+        DeviceUpdate {
+            id: DeviceUpdateId::parse("du-1").unwrap(),
+            update: UpdateId(1),
+            device: DeviceId(1),
+            product: ProductName::parse("p", "acme-erp").unwrap(),
+            version: v("2.4.0"),
+            option,
+            window_from: t(1),
+            window_to: t(2),
+            status,
+            progress,
+            actual_start: None,
+            actual_end: None,
+            previous_configured: None,
+            previous_deployed: None,
+            attempts: 0,
+            updated_at: t(1),
+        }
+    }
+
+    #[test]
+    fn summary_serialises_counts_keyed_by_status_name() {
+        let s = UpdateSummary::of(&[
+            du(Error, DeployOption::Now, 30),
+            du(Succeeded, DeployOption::Now, 100),
+        ]);
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"status": "failed", "progress": 100, "total": 2, "counts": {"succeeded": 1, "error": 1}})
+        );
+    }
+
+    #[test]
+    fn summary_derives_status_and_progress() {
+        use DeployOption::*;
+        let s = UpdateSummary::of(&[du(Scheduled, Now, 0), du(Scheduled, Now, 0)]);
+        assert_eq!((s.status, s.progress), (UpdateStatus::Scheduled, 0));
+        let s = UpdateSummary::of(&[du(Succeeded, Now, 100), du(Deploying, Now, 50)]);
+        assert_eq!((s.status, s.progress), (UpdateStatus::Running, 75));
+        let s = UpdateSummary::of(&[du(Succeeded, Now, 100), du(Configured, ConfigOnly, 0)]);
+        assert_eq!((s.status, s.progress), (UpdateStatus::Succeeded, 100));
+        let s = UpdateSummary::of(&[du(Configured, Now, 0), du(Succeeded, Now, 100)]);
+        assert_eq!(
+            s.status,
+            UpdateStatus::Running,
+            "configured but not yet deployed"
+        );
+        let s = UpdateSummary::of(&[du(Error, Now, 30), du(Succeeded, Now, 100)]);
+        assert_eq!(s.status, UpdateStatus::Failed);
+        let s = UpdateSummary::of(&[du(Cancelled, Now, 0)]);
+        assert_eq!(s.status, UpdateStatus::Cancelled);
+        assert_eq!(s.counts[&Cancelled], 1);
+    }
+}

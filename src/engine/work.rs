@@ -1,0 +1,411 @@
+//! The steps of one device update: configure, deploy, follow the deployment,
+//! and clean up after a cancel. Each step first makes its transition durable,
+//! then calls the agent; every agent call carries the device update's id or is
+//! idempotent, so repeating a step after a crash never deploys twice.
+
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use rollwright_protocol::{Deployment, DeploymentRequest, DeploymentState};
+
+use super::retry::Tried;
+use super::{Engine, EngineError, EngineEvent};
+use crate::agent_client::AgentError;
+use crate::domain::{
+    DeployOption, DeviceUpdate, DeviceUpdateStatus, LogEntry, LogLevel, LogSource,
+};
+use crate::store::{ChangeOutcome, DeviceUpdateChange};
+
+use DeviceUpdateStatus::*;
+
+/// A step could not go on; the device update is left as the store has it.
+type Step = Result<DeviceUpdate, Stop>;
+
+enum Stop {
+    /// Someone else changed the status first (a cancel); nothing more to do.
+    Superseded,
+    /// The step failed and the device update is now in `error` (or could
+    /// not even be moved there, which the log says).
+    Failed,
+}
+
+impl Engine {
+    /// Carries a device update on from its current status to the next
+    /// resting point. Returns it as it then stands.
+    pub(super) async fn carry_on(&self, du: DeviceUpdate) -> Option<DeviceUpdate> {
+        let result = match du.status {
+            Scheduled | Configuring => match self.configure_step(du).await {
+                Ok(du) if du.option != DeployOption::ConfigOnly => self.deploy_step(du).await,
+                other => other,
+            },
+            Configured => self.deploy_step(du).await,
+            Deploying => self.follow_step(du, None).await,
+            Cancelling => self.cleanup_step(du).await,
+            Succeeded | Error | Cancelled => Ok(du),
+        };
+        result.ok()
+    }
+
+    /// Sets the device's configuration (phase one of an update).
+    pub(super) async fn configure(&self, du: DeviceUpdate) -> Option<DeviceUpdate> {
+        self.configure_step(du).await.ok()
+    }
+
+    /// Tells a device its target before its deploy time, leaving the status
+    /// `scheduled`. Best effort: the configuration is set again at the time.
+    pub(super) async fn configure_early(&self, du: &DeviceUpdate) {
+        let Ok(device) = self.device(du.device).await else {
+            return;
+        };
+        let Ok(req) = self.config_request(&du.product, &du.version).await else {
+            return;
+        };
+        let tried = self
+            .agent_call(|| device.client.put_prepared_config(du.product.as_str(), &req))
+            .await;
+        if let Err(e) = tried.result {
+            tracing::warn!(device = %device.name, "early configuration failed, will retry at deploy time: {e}");
+        }
+    }
+
+    async fn configure_step(&self, mut du: DeviceUpdate) -> Step {
+        if du.status == Scheduled {
+            du = self.transition(du, Configuring, Vec::new()).await?;
+        }
+        let (device, req) = match self.prerequisites(&du).await {
+            Ok(found) => found,
+            Err(e) => return Err(self.fail(du, "configure", 0, &e.to_string(), None).await),
+        };
+        let tried = self
+            .agent_call(|| {
+                device
+                    .client
+                    .put_prepared_config(du.product.as_str(), &req.0)
+            })
+            .await;
+        match tried.result {
+            Ok(_) => self.transition(du, Configured, Vec::new()).await,
+            Err(e) => Err(self.fail_call(du, "configure", tried.tries, e).await),
+        }
+    }
+
+    async fn deploy_step(&self, mut du: DeviceUpdate) -> Step {
+        if du.status == Configured {
+            du = self.transition(du, Deploying, Vec::new()).await?;
+        }
+        let device = match self.device(du.device).await {
+            Ok(d) => d,
+            Err(e) => return Err(self.fail(du, "deploy", 0, &e.to_string(), None).await),
+        };
+        let request = DeploymentRequest {
+            id: du.id.to_string(),
+            product: du.product.to_string(),
+            version: du.version.to_string(),
+        };
+        let tried = self
+            .agent_call(|| device.client.start_deployment(&request))
+            .await;
+        match tried.result {
+            Ok(deployment) => self.follow_step(du, Some(deployment)).await,
+            Err(e) => Err(self.fail_call(du, "deploy", tried.tries, e).await),
+        }
+    }
+
+    /// Follows a deployment until it ends. Without a first answer (after a
+    /// restart) it asks the agent by id, and starts the deployment if the
+    /// agent never heard of it.
+    async fn follow_step(&self, mut du: DeviceUpdate, mut seen: Option<Deployment>) -> Step {
+        let device = match self.device(du.device).await {
+            Ok(d) => d,
+            Err(e) => return Err(self.fail(du, "deploy", 0, &e.to_string(), None).await),
+        };
+        let started = Instant::now();
+        loop {
+            if let Some(d) = seen.take() {
+                match d.state {
+                    DeploymentState::Succeeded => {
+                        return self.transition(du, Succeeded, Vec::new()).await
+                    }
+                    DeploymentState::Failed | DeploymentState::RolledBack => {
+                        return Err(self.fail_deployment(du, d).await);
+                    }
+                    DeploymentState::Pending
+                    | DeploymentState::Running
+                    | DeploymentState::RollingBack => {
+                        if d.progress != du.progress {
+                            du.progress = d.progress.min(99);
+                            self.record_progress(&du);
+                        }
+                    }
+                }
+                if started.elapsed() > self.inner.config.deploy_timeout {
+                    let msg = format!(
+                        "the deployment was still {:?} after {:?}; cancel it to abort and roll back",
+                        d.state, self.inner.config.deploy_timeout
+                    );
+                    return Err(self.fail(du, "deploy", 1, &msg, None).await);
+                }
+                tokio::time::sleep(self.inner.config.poll_interval).await;
+            }
+            let id = du.id.to_string();
+            let tried = self.agent_call(|| device.client.deployment(&id)).await;
+            match tried.result {
+                Ok(d) => seen = Some(d),
+                Err(e) if e.status() == Some(404) => {
+                    // Resumed before the agent got the start: start it now
+                    // (the status is already `deploying`, so no transition).
+                    return Box::pin(self.deploy_step(du)).await;
+                }
+                Err(e) => {
+                    return Err(self
+                        .fail_call(du, "follow deployment", tried.tries, e)
+                        .await)
+                }
+            }
+        }
+    }
+
+    /// Moves a device update to `cancelling` durably, then cleans up in the
+    /// background. Returns false when its status changed under us.
+    pub(super) async fn start_cancel(&self, du: DeviceUpdate) -> Result<bool, EngineError> {
+        // A worker may hold it right now; the durable transition decides who
+        // wins, since the store refuses whichever move comes second.
+        match self.transition(du, Cancelling, Vec::new()).await {
+            Ok(du) => {
+                self.spawn_work(du, None);
+                Ok(true)
+            }
+            Err(_) => Ok(false),
+        }
+    }
+
+    /// Undoes what a cancelled device update may have done: aborts and rolls
+    /// back its deployment if work had begun, then revokes the configuration.
+    async fn cleanup_step(&self, du: DeviceUpdate) -> Step {
+        let (device, _) = match self.prerequisites(&du).await {
+            Ok(found) => found,
+            Err(e) => return Err(self.fail(du, "cancel", 0, &e.to_string(), None).await),
+        };
+        if du.actual_start.is_some() {
+            let id = du.id.to_string();
+            let tried = self.agent_call(|| device.client.rollback(&id)).await;
+            match tried.result {
+                Ok(_) => {}
+                // The agent never started it: nothing to roll back.
+                Err(e) if e.status() == Some(404) => {}
+                Err(e) => return Err(self.fail_call(du, "roll back", tried.tries, e).await),
+            }
+        }
+        let revoke = match &du.previous_configured {
+            Some(previous) => match self.config_request(&du.product, previous).await {
+                Ok(req) => {
+                    self.agent_call(|| device.client.put_prepared_config(du.product.as_str(), &req))
+                        .await
+                }
+                Err(e) => {
+                    return Err(self
+                        .fail(du, "revoke configuration", 0, &e.to_string(), None)
+                        .await)
+                }
+            },
+            None => {
+                self.agent_call(|| device.client.revoke_config(du.product.as_str()))
+                    .await
+            }
+        };
+        match revoke.result {
+            Ok(_) => self.transition(du, Cancelled, Vec::new()).await,
+            Err(e) => Err(self
+                .fail_call(du, "revoke configuration", revoke.tries, e)
+                .await),
+        }
+    }
+
+    /// One agent call with the engine's retries, holding one of the
+    /// concurrency permits per try, not across the backoff.
+    async fn agent_call<T, Fut>(&self, mut call: impl FnMut() -> Fut) -> Tried<T>
+    where
+        Fut: std::future::Future<Output = Result<T, AgentError>>,
+    {
+        self.inner
+            .config
+            .retry
+            .run(|| {
+                let attempt = call();
+                async move {
+                    let _permit = self.inner.permits.acquire().await;
+                    attempt.await
+                }
+            })
+            .await
+    }
+
+    async fn prerequisites(
+        &self,
+        du: &DeviceUpdate,
+    ) -> Result<(std::sync::Arc<super::DeviceHandle>, ArcConfig), EngineError> {
+        let device = self.device(du.device).await?;
+        let req = self.config_request(&du.product, &du.version).await?;
+        Ok((device, ArcConfig(req)))
+    }
+
+    /// Makes a transition durable (with any log lines) before anyone acts on
+    /// it, then tells the world.
+    async fn transition(
+        &self,
+        mut du: DeviceUpdate,
+        to: DeviceUpdateStatus,
+        logs: Vec<LogEntry>,
+    ) -> Step {
+        let at = self.inner.clock.now();
+        let mut changes = Vec::with_capacity(1 + logs.len());
+        changes.push(DeviceUpdateChange::Transition {
+            id: du.id.clone(),
+            to,
+            at,
+        });
+        changes.extend(logs.into_iter().map(|entry| DeviceUpdateChange::Log {
+            id: du.id.clone(),
+            entry,
+        }));
+        match self.inner.journal.write(changes).await {
+            Ok(outcomes) => {
+                if let Some(ChangeOutcome::Refused(why)) = outcomes.first() {
+                    tracing::debug!(device_update = %du.id, "transition to {to} refused: {why}");
+                    return Err(Stop::Superseded);
+                }
+            }
+            Err(e) => {
+                // Without durable state the engine must not act.
+                tracing::error!(device_update = %du.id, "cannot record transition to {to}: {e}");
+                return Err(Stop::Failed);
+            }
+        }
+        apply_locally(&mut du, to, at);
+        self.publish(&du);
+        if du.is_settled() {
+            self.on_settled(&du).await;
+        }
+        Ok(du)
+    }
+
+    fn record_progress(&self, du: &DeviceUpdate) {
+        self.inner
+            .journal
+            .write_later(vec![DeviceUpdateChange::Progress {
+                id: du.id.clone(),
+                progress: du.progress,
+                at: self.inner.clock.now(),
+            }]);
+        self.publish(du);
+    }
+
+    fn publish(&self, du: &DeviceUpdate) {
+        let _ = self.inner.events.send(EngineEvent::DeviceUpdate {
+            update: du.update,
+            device_update: du.id.clone(),
+            device: du.device,
+            status: du.status,
+            progress: du.progress,
+            settled: du.is_settled(),
+        });
+    }
+
+    /// A failed agent call: Rollwright's own log line says which step, how
+    /// many tries and the last HTTP status; the agent's error body follows.
+    async fn fail_call(&self, du: DeviceUpdate, step: &str, tries: u32, e: AgentError) -> Stop {
+        let detail = match (e.status(), e.body()) {
+            (Some(status), Some(body)) => Some(format!(
+                "last HTTP status {status}; agent error {}: {}",
+                body.code, body.message
+            )),
+            (Some(status), None) => Some(format!("last HTTP status {status}")),
+            _ => Some("no HTTP answer".to_owned()),
+        };
+        self.fail(du, step, tries, &e.to_string(), detail).await
+    }
+
+    async fn fail(
+        &self,
+        du: DeviceUpdate,
+        step: &str,
+        tries: u32,
+        message: &str,
+        detail: Option<String>,
+    ) -> Stop {
+        let entry = LogEntry {
+            at: self.inner.clock.now(),
+            level: LogLevel::Error,
+            code: format!("{}_FAILED", step.to_uppercase().replace(' ', "_")),
+            message: format!(
+                "{step} failed after {tries} {}: {message}",
+                if tries == 1 { "try" } else { "tries" }
+            ),
+            detail,
+            source: LogSource::Rollwright,
+        };
+        self.to_error(du, vec![entry]).await
+    }
+
+    /// The agent reported the deployment failed: its log is copied over.
+    async fn fail_deployment(&self, du: DeviceUpdate, d: Deployment) -> Stop {
+        let now = self.inner.clock.now();
+        let mut logs: Vec<LogEntry> = d
+            .log
+            .iter()
+            .map(|l| LogEntry {
+                at: DateTime::parse_from_rfc3339(&l.at).map_or(now, |t| t.with_timezone(&Utc)),
+                level: match l.level {
+                    rollwright_protocol::LogLevel::Info => LogLevel::Info,
+                    rollwright_protocol::LogLevel::Warn => LogLevel::Warn,
+                    rollwright_protocol::LogLevel::Error => LogLevel::Error,
+                },
+                code: l.code.clone(),
+                message: l.message.clone(),
+                detail: l.detail.clone(),
+                source: LogSource::Agent,
+            })
+            .collect();
+        logs.push(LogEntry {
+            at: now,
+            level: LogLevel::Error,
+            code: "DEPLOY_FAILED".into(),
+            message: format!("the agent reports the deployment {:?}", d.state),
+            detail: d.from_version.map(|v| format!("the device runs {v} again")),
+            source: LogSource::Rollwright,
+        });
+        self.to_error(du, logs).await
+    }
+
+    async fn to_error(&self, du: DeviceUpdate, logs: Vec<LogEntry>) -> Stop {
+        let label = match self.device(du.device).await {
+            Ok(d) => d.name.clone(),
+            Err(_) => format!("device {}", du.device),
+        };
+        match self.transition(du, Error, logs).await {
+            Ok(_) => {
+                let _ = self.inner.failures.send(label);
+                Stop::Failed
+            }
+            Err(stop) => stop,
+        }
+    }
+}
+
+/// A cached configuration request.
+struct ArcConfig(std::sync::Arc<crate::agent_client::PreparedConfig>);
+
+/// Mirrors what the store did in the transition, so the caller's copy is current.
+fn apply_locally(du: &mut DeviceUpdate, to: DeviceUpdateStatus, at: DateTime<Utc>) {
+    du.status = to;
+    du.updated_at = at;
+    if to == Configuring && du.actual_start.is_none() {
+        du.actual_start = Some(at);
+    }
+    if du.is_settled() {
+        du.actual_end = Some(at);
+    }
+    if to == Succeeded {
+        du.progress = 100;
+    }
+}

@@ -1,0 +1,18 @@
+//! Rollwright's core: plan and run version updates across a fleet of devices.
+//!
+//! The core knows nothing of Tauri or of any UI; the desktop shell
+//! (`src-tauri/`) and the headless `rollwright-cli` are thin front doors to it.
+//!
+//! - [`domain`]: words of the design as types, validation, version rules, module
+//!   diff, state machine. Pure: no I/O, no clock reads.
+//! - [`store`]: SQLite. Every SQL statement of the project lives there.
+//! - [`agent_client`]: the HTTP client for device agents.
+//! - [`manifest_file`]: reads manifest files with the size limit applied.
+//! - [`demo`]: the demo landscape and its simulated fleet on loopback.
+
+pub mod agent_client;
+pub mod demo;
+pub mod domain;
+pub mod engine;
+pub mod manifest_file;
+pub mod store;

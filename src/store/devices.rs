@@ -1,0 +1,217 @@
+//! The fleet: devices, their labels and per-product versions. Never talks to
+//! agents; the engine writes what agents report through `set_device_versions`.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::sql::{bad_col, opt_version, opt_version_col};
+use super::{Store, StoreError};
+use crate::domain::device::eligible_devices;
+use crate::domain::{
+    Device, DeviceId, Eligible, Labels, ProductName, ProductVersions, ValidDevice, ValidationError,
+    Version,
+};
+
+const DEVICE_COLS: &str = "SELECT id, name, agent_url, agent_token, labels FROM devices";
+
+impl Store {
+    /// Registers a device. A taken name is a conflict.
+    pub fn add_device(&self, d: &ValidDevice) -> Result<Device, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let taken: bool = tx
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM devices WHERE name = ?1)")?
+            .query_row([&d.name], |r| r.get(0))?;
+        if taken {
+            return Err(StoreError::conflict(
+                "name",
+                format!("a device named {:?} already exists", d.name),
+            ));
+        }
+        let labels =
+            serde_json::to_string(&d.labels).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        tx.prepare_cached(
+            "INSERT INTO devices (name, agent_url, agent_token, labels) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![d.name, d.agent_url, d.agent_token, labels])?;
+        let id = DeviceId(tx.last_insert_rowid());
+        for (product, v) in &d.products {
+            put_versions(&tx, id, product, v)?;
+        }
+        let device = load_device(&tx, id)?.ok_or_else(|| StoreError::not_found("device", id))?;
+        tx.commit()?;
+        Ok(device)
+    }
+
+    /// Every device, by name.
+    pub fn devices(&self) -> Result<Vec<Device>, StoreError> {
+        let conn = self.conn();
+        all_devices(&conn)
+    }
+
+    pub fn device(&self, id: DeviceId) -> Result<Option<Device>, StoreError> {
+        load_device(&self.conn(), id)
+    }
+
+    pub fn device_by_name(&self, name: &str) -> Result<Option<Device>, StoreError> {
+        let conn = self.conn();
+        let id: Option<DeviceId> = conn
+            .prepare_cached("SELECT id FROM devices WHERE name = ?1")?
+            .query_row([name], |r| r.get(0))
+            .optional()?;
+        match id {
+            Some(id) => load_device(&conn, id),
+            None => Ok(None),
+        }
+    }
+
+    /// Removes a device and its downtime memberships. A device that took part
+    /// in an update is kept: its history would otherwise lose its subject.
+    pub fn remove_device(&self, name: &str) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let id: DeviceId = tx
+            .prepare_cached("SELECT id FROM devices WHERE name = ?1")?
+            .query_row([name], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::not_found("device", name))?;
+        let used: bool = tx
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM device_updates WHERE device_id = ?1)")?
+            .query_row([id], |r| r.get(0))?;
+        if used {
+            return Err(StoreError::conflict(
+                "name",
+                format!("device {name:?} has update history and cannot be removed"),
+            ));
+        }
+        tx.prepare_cached("DELETE FROM devices WHERE id = ?1")?
+            .execute([id])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records what a device is configured at and runs, as its agent reported.
+    pub fn set_device_versions(
+        &self,
+        id: DeviceId,
+        product: &ProductName,
+        v: &ProductVersions,
+    ) -> Result<(), StoreError> {
+        let conn = self.conn();
+        put_versions(&conn, id, product, v)
+    }
+
+    /// Devices that an update of `product` to `version` can include. An
+    /// unknown product or version is an error rather than an empty list, so a
+    /// typo does not read as "nothing to do".
+    pub fn eligible(
+        &self,
+        product: &ProductName,
+        version: &Version,
+    ) -> Result<Vec<Eligible>, StoreError> {
+        let conn = self.conn();
+        let versions = super::products::versions_of(&conn, product)?;
+        if versions.is_empty() {
+            return Err(
+                ValidationError::new("product", format!("unknown product {product:?}")).into(),
+            );
+        }
+        if !versions.contains(version) {
+            return Err(ValidationError::new(
+                "version",
+                format!("unknown version {version} of {product}"),
+            )
+            .into());
+        }
+        Ok(eligible_devices(&all_devices(&conn)?, product, version))
+    }
+}
+
+fn put_versions(
+    conn: &Connection,
+    id: DeviceId,
+    product: &ProductName,
+    v: &ProductVersions,
+) -> Result<(), StoreError> {
+    let n = conn
+        .prepare_cached(
+            "INSERT INTO device_products (device_id, product, configured_version, deployed_version)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (device_id, product) DO UPDATE
+             SET configured_version = excluded.configured_version, deployed_version = excluded.deployed_version",
+        )?
+        .execute(params![id, product, opt_version(&v.configured), opt_version(&v.deployed)]);
+    match n {
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            Err(StoreError::not_found("device", id))
+        }
+        other => other.map(|_| ()).map_err(Into::into),
+    }
+}
+
+fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
+    let labels: String = r.get(4)?;
+    let labels: Labels = serde_json::from_str(&labels).map_err(|e| bad_col(4, e.to_string()))?;
+    Ok(Device {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        agent_url: r.get(2)?,
+        agent_token: r.get(3)?,
+        labels,
+        products: BTreeMap::new(),
+    })
+}
+
+fn product_row(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(DeviceId, ProductName, ProductVersions)> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        ProductVersions {
+            configured: opt_version_col(r, 2)?,
+            deployed: opt_version_col(r, 3)?,
+        },
+    ))
+}
+
+pub(super) fn load_device(conn: &Connection, id: DeviceId) -> Result<Option<Device>, StoreError> {
+    let Some(mut d) = conn
+        .prepare_cached(&format!("{DEVICE_COLS} WHERE id = ?1"))?
+        .query_row([id], device_row)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT device_id, product, configured_version, deployed_version FROM device_products WHERE device_id = ?1",
+    )?;
+    for row in stmt.query_map([id], product_row)? {
+        let (_, p, v) = row?;
+        d.products.insert(p, v);
+    }
+    Ok(Some(d))
+}
+
+/// Two queries for the whole fleet rather than one per device.
+pub(super) fn all_devices(conn: &Connection) -> Result<Vec<Device>, StoreError> {
+    let mut devices: Vec<Device> = conn
+        .prepare_cached(&format!("{DEVICE_COLS} ORDER BY name"))?
+        .query_map([], device_row)?
+        .collect::<Result<_, _>>()?;
+    let index: BTreeMap<DeviceId, usize> =
+        devices.iter().enumerate().map(|(i, d)| (d.id, i)).collect();
+    let mut stmt = conn.prepare_cached(
+        "SELECT device_id, product, configured_version, deployed_version FROM device_products",
+    )?;
+    for row in stmt.query_map([], product_row)? {
+        let (id, p, v) = row?;
+        if let Some(&i) = index.get(&id) {
+            devices[i].products.insert(p, v);
+        }
+    }
+    Ok(devices)
+}

@@ -1,0 +1,158 @@
+//! The planning calendar's downtimes. Never checks conflicts with updates:
+//! that is the calendar's job, over what this returns.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+use super::sql::{bad_col, ms, time_col};
+use super::{Store, StoreError};
+use crate::domain::{
+    DeviceId, Downtime, DowntimeId, DowntimeKind, NewDowntime, Scope, ValidationError,
+};
+
+const COLS: &str =
+    "SELECT id, kind, title, from_ms, to_ms, scope, label_key, label_value FROM downtimes";
+
+impl Store {
+    pub fn add_downtime(&self, d: NewDowntime) -> Result<Downtime, StoreError> {
+        let d = d.validate()?;
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.prepare_cached("INSERT INTO downtimes (kind, title, from_ms, to_ms, scope, label_key, label_value) VALUES (?1, ?2, ?3, ?4, 'all', NULL, NULL)")?
+            .execute(params![d.kind.as_str(), d.title, ms(d.from), ms(d.to)])?;
+        let id = DowntimeId(tx.last_insert_rowid());
+        write_scope(&tx, id, &d.scope)?;
+        let out = load(&tx, id)?.ok_or_else(|| StoreError::not_found("downtime", id))?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Replaces every field of an existing downtime.
+    pub fn edit_downtime(&self, id: DowntimeId, d: NewDowntime) -> Result<Downtime, StoreError> {
+        let d = d.validate()?;
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let n = tx
+            .prepare_cached("UPDATE downtimes SET kind = ?2, title = ?3, from_ms = ?4, to_ms = ?5 WHERE id = ?1")?
+            .execute(params![id, d.kind.as_str(), d.title, ms(d.from), ms(d.to)])?;
+        if n == 0 {
+            return Err(StoreError::not_found("downtime", id));
+        }
+        write_scope(&tx, id, &d.scope)?;
+        let out = load(&tx, id)?.ok_or_else(|| StoreError::not_found("downtime", id))?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    pub fn remove_downtime(&self, id: DowntimeId) -> Result<(), StoreError> {
+        let conn = self.conn();
+        let n = conn
+            .prepare_cached("DELETE FROM downtimes WHERE id = ?1")?
+            .execute([id])?;
+        if n == 0 {
+            return Err(StoreError::not_found("downtime", id));
+        }
+        Ok(())
+    }
+
+    pub fn downtime(&self, id: DowntimeId) -> Result<Option<Downtime>, StoreError> {
+        load(&self.conn(), id)
+    }
+
+    /// Downtimes overlapping `[from, to)`, by start time.
+    pub fn downtimes_in(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Downtime>, StoreError> {
+        if to <= from {
+            return Err(ValidationError::new("to", "must be after from").into());
+        }
+        let conn = self.conn();
+        let ids: Vec<DowntimeId> = conn
+            .prepare_cached(
+                "SELECT id FROM downtimes WHERE from_ms < ?2 AND to_ms > ?1 ORDER BY from_ms, id",
+            )?
+            .query_map(params![ms(from), ms(to)], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        ids.into_iter()
+            .map(|id| load(&conn, id)?.ok_or_else(|| StoreError::not_found("downtime", id)))
+            .collect()
+    }
+}
+
+fn write_scope(tx: &Transaction<'_>, id: DowntimeId, scope: &Scope) -> Result<(), StoreError> {
+    tx.prepare_cached("DELETE FROM downtime_devices WHERE downtime_id = ?1")?
+        .execute([id])?;
+    let (kind, key, value) = match scope {
+        Scope::All => ("all", None, None),
+        Scope::Label { key, value } => ("label", Some(key.as_str()), Some(value.as_str())),
+        Scope::Devices { devices } => {
+            let mut exists =
+                tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM devices WHERE id = ?1)")?;
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO downtime_devices (downtime_id, device_id) VALUES (?1, ?2)",
+            )?;
+            for (i, d) in devices.iter().enumerate() {
+                if !exists.query_row([d], |r| r.get::<_, bool>(0))? {
+                    return Err(ValidationError::new(
+                        format!("scope.devices[{i}]"),
+                        format!("unknown device {d}"),
+                    )
+                    .into());
+                }
+                insert.execute(params![id, d])?;
+            }
+            ("devices", None, None)
+        }
+    };
+    tx.prepare_cached(
+        "UPDATE downtimes SET scope = ?2, label_key = ?3, label_value = ?4 WHERE id = ?1",
+    )?
+    .execute(params![id, kind, key, value])?;
+    Ok(())
+}
+
+fn load(conn: &Connection, id: DowntimeId) -> Result<Option<Downtime>, StoreError> {
+    let row = conn
+        .prepare_cached(&format!("{COLS} WHERE id = ?1"))?
+        .query_row([id], |r| {
+            let kind: String = r.get(1)?;
+            let kind = DowntimeKind::parse(&kind).map_err(|e| bad_col(1, e.to_string()))?;
+            let scope: String = r.get(5)?;
+            Ok((
+                Downtime {
+                    id: r.get(0)?,
+                    kind,
+                    title: r.get(2)?,
+                    from: time_col(r, 3)?,
+                    to: time_col(r, 4)?,
+                    scope: Scope::All,
+                },
+                scope,
+                r.get::<_, Option<String>>(6)?,
+                r.get::<_, Option<String>>(7)?,
+            ))
+        })
+        .optional()?;
+    let Some((mut d, scope, key, value)) = row else {
+        return Ok(None);
+    };
+    d.scope = match (scope.as_str(), key, value) {
+        ("all", _, _) => Scope::All,
+        ("label", Some(key), Some(value)) => Scope::Label { key, value },
+        ("devices", _, _) => {
+            let devices: Vec<DeviceId> = conn
+                .prepare_cached("SELECT device_id FROM downtime_devices WHERE downtime_id = ?1 ORDER BY device_id")?
+                .query_map([id], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            Scope::Devices { devices }
+        }
+        (other, _, _) => {
+            return Err(StoreError::Corrupt(format!(
+                "downtime {id} has scope {other:?}"
+            )))
+        }
+    };
+    Ok(Some(d))
+}

@@ -1,0 +1,106 @@
+//! What the engine writes and reads while carrying out updates: approval,
+//! batches of changes with one outcome each (group commit), the end of an
+//! update, and the unfinished work to resume after a restart.
+
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+
+use super::sql::ms;
+use super::updates::{apply_one, device_updates_where, load_update, DeviceUpdateChange};
+use super::{Store, StoreError};
+use crate::domain::{DeviceUpdate, Update, UpdateId, ValidationError};
+
+/// What became of one change in [`Store::apply_each`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeOutcome {
+    Applied,
+    /// Refused without writing anything, e.g. a transition the state machine
+    /// forbids because someone else (a cancel) changed the status first.
+    Refused(String),
+}
+
+impl Store {
+    /// Writes `changes` in one transaction, each judged on its own: a refused
+    /// change writes nothing and does not stop the others. A database failure
+    /// rolls the whole batch back.
+    pub fn apply_each<'a>(
+        &self,
+        changes: impl IntoIterator<Item = &'a DeviceUpdateChange>,
+    ) -> Result<Vec<ChangeOutcome>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut outcomes = Vec::new();
+        for change in changes {
+            // `apply_one` checks before it writes, so a refusal leaves no trace.
+            outcomes.push(match apply_one(&tx, change) {
+                Ok(()) => ChangeOutcome::Applied,
+                Err(
+                    e @ (StoreError::Transition { .. }
+                    | StoreError::NotFound { .. }
+                    | StoreError::Invalid(_)),
+                ) => ChangeOutcome::Refused(e.to_string()),
+                Err(e) => return Err(e),
+            });
+        }
+        tx.commit()?;
+        Ok(outcomes)
+    }
+
+    /// Marks an update approved; approving twice keeps the first approval.
+    pub fn approve_update(
+        &self,
+        id: UpdateId,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Update, StoreError> {
+        let by = by.trim();
+        if by.is_empty() || by.chars().count() > 64 {
+            return Err(ValidationError::new("approved_by", "must be 1 to 64 characters").into());
+        }
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.prepare_cached(
+            "UPDATE updates SET approved_at = COALESCE(approved_at, ?2),
+                 approved_by = COALESCE(approved_by, ?3) WHERE id = ?1",
+        )?
+        .execute(params![id, ms(now), by])?;
+        let update = load_update(&tx, id)?.ok_or_else(|| StoreError::not_found("update", id))?;
+        tx.commit()?;
+        Ok(update)
+    }
+
+    /// Records the actual end of an update, which replaces its estimate.
+    pub fn finish_update(&self, id: UpdateId, actual_end: DateTime<Utc>) -> Result<(), StoreError> {
+        let n = self
+            .conn()
+            .prepare_cached("UPDATE updates SET actual_end = ?2 WHERE id = ?1")?
+            .execute(params![id, ms(actual_end)])?;
+        if n == 0 {
+            return Err(StoreError::not_found("update", id));
+        }
+        Ok(())
+    }
+
+    /// Device updates of approved updates that still need the engine: not
+    /// succeeded, cancelled or in error, and not a finished config-only one.
+    pub fn unsettled_approved_device_updates(&self) -> Result<Vec<DeviceUpdate>, StoreError> {
+        let all = device_updates_where(
+            &self.conn(),
+            "u.approved_at IS NOT NULL AND du.status NOT IN ('succeeded', 'cancelled', 'error')",
+            [],
+        )?;
+        Ok(all.into_iter().filter(|du| !du.is_settled()).collect())
+    }
+
+    /// Approved updates that have no actual end yet.
+    pub fn unfinished_approved_updates(&self) -> Result<Vec<UpdateId>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id FROM updates WHERE approved_at IS NOT NULL AND actual_end IS NULL ORDER BY id",
+        )?;
+        let ids = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(ids)
+    }
+}

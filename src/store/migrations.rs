@@ -1,0 +1,159 @@
+//! Schema migrations keyed on SQLite's `user_version`. Append-only: a released
+//! migration is never edited or removed, because databases in the field were
+//! written by it.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+/// Migration `i` brings the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: bookkeeping only; the domain tables arrive with later versions.
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;",
+    // 2: the catalog, the fleet, the calendar and updates. Times are integer
+    // milliseconds since the epoch (UTC); versions are semver text.
+    r#"
+    -- One row per imported product version; `body` is the validated manifest
+    -- as JSON, so the engine reads back exactly what was checked.
+    CREATE TABLE manifests (
+        product     TEXT NOT NULL,
+        version     TEXT NOT NULL,
+        body        TEXT NOT NULL,
+        imported_at INTEGER NOT NULL,
+        PRIMARY KEY (product, version)
+    ) STRICT;
+
+    CREATE TABLE devices (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE,
+        agent_url   TEXT NOT NULL,
+        agent_token TEXT NOT NULL,
+        labels      TEXT NOT NULL DEFAULT '{}'
+    ) STRICT;
+
+    -- What each device is configured at and runs, per product.
+    CREATE TABLE device_products (
+        device_id          INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+        product            TEXT NOT NULL,
+        configured_version TEXT,
+        deployed_version   TEXT,
+        PRIMARY KEY (device_id, product)
+    ) STRICT;
+
+    CREATE TABLE downtimes (
+        id          INTEGER PRIMARY KEY,
+        kind        TEXT NOT NULL CHECK (kind IN ('planned', 'unplanned')),
+        title       TEXT NOT NULL,
+        from_ms     INTEGER NOT NULL,
+        to_ms       INTEGER NOT NULL CHECK (to_ms > from_ms),
+        scope       TEXT NOT NULL CHECK (scope IN ('all', 'label', 'devices')),
+        label_key   TEXT,
+        label_value TEXT
+    ) STRICT;
+    CREATE INDEX downtimes_by_from ON downtimes(from_ms);
+
+    CREATE TABLE downtime_devices (
+        downtime_id INTEGER NOT NULL REFERENCES downtimes(id) ON DELETE CASCADE,
+        device_id   INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+        PRIMARY KEY (downtime_id, device_id)
+    ) STRICT;
+    CREATE INDEX downtime_devices_by_device ON downtime_devices(device_id);
+
+    CREATE TABLE updates (
+        id          INTEGER PRIMARY KEY,
+        product     TEXT NOT NULL,
+        version     TEXT NOT NULL,
+        title       TEXT NOT NULL,
+        created_by  TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        window_from INTEGER NOT NULL,
+        window_to   INTEGER NOT NULL,
+        FOREIGN KEY (product, version) REFERENCES manifests(product, version)
+    ) STRICT;
+    -- The status screen lists the newest updates first.
+    CREATE INDEX updates_by_created ON updates(created_at DESC, id DESC);
+
+    -- No ON DELETE on device_id: a device with update history cannot be
+    -- removed, or the history would lose its subject.
+    CREATE TABLE device_updates (
+        id                  TEXT PRIMARY KEY,
+        update_id           INTEGER NOT NULL REFERENCES updates(id) ON DELETE CASCADE,
+        device_id           INTEGER NOT NULL REFERENCES devices(id),
+        option              TEXT NOT NULL CHECK (option IN ('config_only', 'now', 'at')),
+        at_ms               INTEGER,
+        window_from         INTEGER NOT NULL,
+        window_to           INTEGER NOT NULL,
+        status              TEXT NOT NULL CHECK (status IN ('scheduled', 'configuring',
+                                'configured', 'deploying', 'succeeded', 'error',
+                                'cancelling', 'cancelled')),
+        progress            INTEGER NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 100),
+        actual_start        INTEGER,
+        actual_end          INTEGER,
+        previous_configured TEXT,
+        previous_deployed   TEXT,
+        attempts            INTEGER NOT NULL DEFAULT 0,
+        updated_at          INTEGER NOT NULL,
+        UNIQUE (update_id, device_id)
+    ) STRICT;
+    -- The engine resumes by status; conflicts are found by device.
+    CREATE INDEX device_updates_by_status ON device_updates(status);
+    CREATE INDEX device_updates_by_device ON device_updates(device_id);
+
+    CREATE TABLE device_update_log (
+        id               INTEGER PRIMARY KEY,
+        device_update_id TEXT NOT NULL REFERENCES device_updates(id) ON DELETE CASCADE,
+        at               INTEGER NOT NULL,
+        level            TEXT NOT NULL CHECK (level IN ('info', 'warn', 'error')),
+        code             TEXT NOT NULL,
+        message          TEXT NOT NULL,
+        detail           TEXT,
+        source           TEXT NOT NULL CHECK (source IN ('agent', 'rollwright'))
+    ) STRICT;
+    CREATE INDEX device_update_log_by_du ON device_update_log(device_update_id, id);
+    "#,
+    // 3: approval and the actual end of an update, for the engine.
+    r#"
+    ALTER TABLE updates ADD COLUMN approved_at INTEGER;
+    ALTER TABLE updates ADD COLUMN approved_by TEXT;
+    ALTER TABLE updates ADD COLUMN actual_end INTEGER;
+    -- Resume looks for unsettled work of approved updates only.
+    CREATE INDEX updates_by_approved ON updates(approved_at) WHERE approved_at IS NOT NULL;
+    "#,
+    // 4: the status list counts device updates per update without reading them.
+    r#"
+    CREATE INDEX device_updates_summary ON device_updates(update_id, status, option, progress);
+    "#,
+    // 5: every transition rewrote this index, and nothing hot reads by status
+    // alone (resume reads unsettled work of approved updates, a small set).
+    r#"
+    DROP INDEX device_updates_by_status;
+    "#,
+];
+
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+pub(super) fn user_version(conn: &Connection) -> rusqlite::Result<u32> {
+    conn.pragma_query_value(None, "user_version", |row| row.get(0))
+}
+
+/// Runs every pending migration in one transaction: a failure leaves the
+/// database exactly as it was.
+pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    let found = user_version(&tx)?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            known: SCHEMA_VERSION,
+        });
+    }
+    for sql in &MIGRATIONS[found as usize..] {
+        tx.execute_batch(sql)?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}

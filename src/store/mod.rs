@@ -1,0 +1,185 @@
+//! SQLite persistence. Every SQL statement of the project lives in this module;
+//! callers get domain types back and never see a connection. Never decides a
+//! business rule itself: validation is the domain's, called from here inside
+//! the transaction that then writes.
+//!
+//! One file per noun: [`products`] (manifests), [`devices`], [`downtimes`],
+//! [`updates`] (updates, device updates, batch transitions, logs); `sql` holds
+//! the column conversions.
+
+mod demo;
+mod devices;
+mod downtimes;
+mod execution;
+mod migrations;
+mod products;
+mod sql;
+mod updates;
+
+pub use execution::ChangeOutcome;
+pub use products::{ImportOutcome, ProductVersions as ProductCatalogEntry};
+pub use updates::DeviceUpdateChange;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::Connection;
+
+use crate::domain::{DeviceUpdateId, ErrorCode, TransitionError, ValidationError};
+
+pub use migrations::SCHEMA_VERSION;
+
+/// The file name of the database inside the app data directory.
+pub const DB_FILE_NAME: &str = "rollwright.sqlite3";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("database {path} has schema version {found}, newer than this build knows ({known}); use a newer Rollwright")]
+    TooNew {
+        path: PathBuf,
+        found: u32,
+        known: u32,
+    },
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    /// Input broke a rule; nothing was written.
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    #[error("{what} {key} not found")]
+    NotFound { what: &'static str, key: String },
+    /// Valid input that clashes with what is stored; nothing was written.
+    #[error("{0}")]
+    Conflict(ValidationError),
+    #[error("device update {id}: {source}")]
+    Transition {
+        id: DeviceUpdateId,
+        source: TransitionError,
+    },
+    /// A row that this build cannot read back: a bug or a hand-edited file.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            StoreError::Invalid(_) => ErrorCode::InvalidInput,
+            StoreError::NotFound { .. } => ErrorCode::NotFound,
+            StoreError::Conflict(_) | StoreError::Transition { .. } => ErrorCode::Conflict,
+            StoreError::Open { .. }
+            | StoreError::TooNew { .. }
+            | StoreError::Sql(_)
+            | StoreError::Corrupt(_) => ErrorCode::Internal,
+        }
+    }
+
+    pub fn not_found(what: &'static str, key: impl std::fmt::Display) -> StoreError {
+        StoreError::NotFound {
+            what,
+            key: key.to_string(),
+        }
+    }
+
+    fn conflict(field: &str, rule: impl Into<String>) -> StoreError {
+        StoreError::Conflict(ValidationError::new(field, rule))
+    }
+}
+
+/// A cheap `Clone` handle to the database. One connection behind a mutex: the
+/// desktop app and the CLI are single-writer, and SQLite serialises writes anyway.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    conn: Mutex<Connection>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema
+    /// up to date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut conn = Connection::open(path).map_err(open_err)?;
+        // WAL lets readers (the status screen) run beside the engine's writes;
+        // NORMAL survives application crashes, which is what resume needs.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(open_err)?;
+        migrations::migrate(&mut conn, path)?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                path: path.to_path_buf(),
+                conn: Mutex::new(conn),
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        let conn = self.conn();
+        Ok(migrations::user_version(&conn)?)
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite half-written (the
+        // transaction rolls back), so a poisoned lock is still safe to use.
+        self.inner.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opening_creates_the_file_at_the_latest_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE_NAME);
+        let store = Store::open(&path).unwrap();
+        assert!(path.exists());
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn reopening_is_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE_NAME);
+        drop(Store::open(&path).unwrap());
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_database_from_a_newer_build_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE_NAME);
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        drop(conn);
+        let err = Store::open(&path).err().expect("must refuse");
+        assert!(matches!(err, StoreError::TooNew { .. }), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod behaviour_tests;

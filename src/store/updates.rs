@@ -1,0 +1,478 @@
+//! Updates, device updates, their transitions and logs. Every status change
+//! goes through the domain state machine here, inside the transaction that
+//! writes it; many changes can share one transaction (group commit), which is
+//! how the engine keeps durable state without one fsync per change.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
+use uuid::Uuid;
+
+use super::devices::all_devices;
+use super::products::versions_of;
+use super::sql::{bad_col, ms, opt_time_col, opt_version, opt_version_col, time_col, version_col};
+use super::{Store, StoreError};
+use crate::domain::update::UpdateFacts;
+use crate::domain::{
+    DeployOption, DeviceId, DeviceUpdate, DeviceUpdateId, DeviceUpdateStatus, LogEntry, LogLevel,
+    LogSource, NewUpdate, ProductName, StatusGroup, Update, UpdateId, UpdateSummary,
+};
+
+/// One change to a device update, for [`Store::apply`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeviceUpdateChange {
+    /// A status change; refused unless the state machine allows it. Entering
+    /// `configuring` stamps `actual_start` (once) and counts an attempt; a settled status
+    /// stamps `actual_end`; `succeeded` sets progress to 100.
+    Transition {
+        id: DeviceUpdateId,
+        to: DeviceUpdateStatus,
+        at: DateTime<Utc>,
+    },
+    Progress {
+        id: DeviceUpdateId,
+        progress: u8,
+        at: DateTime<Utc>,
+    },
+    /// The engine started (or restarted) work on it.
+    Attempt {
+        id: DeviceUpdateId,
+        at: DateTime<Utc>,
+    },
+    Log {
+        id: DeviceUpdateId,
+        entry: LogEntry,
+    },
+}
+
+const DU_COLS: &str =
+    "SELECT du.id, du.update_id, du.device_id, u.product, u.version, du.option, du.at_ms,
+        du.window_from, du.window_to, du.status, du.progress, du.actual_start, du.actual_end,
+        du.previous_configured, du.previous_deployed, du.attempts, du.updated_at
+    FROM device_updates du JOIN updates u ON u.id = du.update_id";
+
+const UPDATE_COLS: &str =
+    "SELECT id, product, version, title, created_by, created_at, window_from, window_to,
+        approved_at, approved_by, actual_end FROM updates";
+
+impl Store {
+    /// Validates the request against the catalog and fleet, then writes the
+    /// update and all its device updates in one transaction, or nothing.
+    pub fn create_update(
+        &self,
+        req: NewUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<(Update, Vec<DeviceUpdate>), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        // Facts are read in the writing transaction so they cannot change
+        // between the check and the write.
+        let versions = match ProductName::parse("product", &req.product) {
+            Ok(p) => versions_of(&tx, &p)?,
+            Err(e) => return Err(e.into()),
+        };
+        let devices: BTreeMap<_, _> = all_devices(&tx)?.into_iter().map(|d| (d.id, d)).collect();
+        let valid = req.validate(
+            &UpdateFacts {
+                versions: &versions,
+                devices: &devices,
+            },
+            now,
+        )?;
+
+        tx.prepare_cached(
+            "INSERT INTO updates (product, version, title, created_by, created_at, window_from, window_to)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            valid.product,
+            valid.version.to_string(),
+            valid.title,
+            valid.created_by,
+            ms(now),
+            ms(valid.window_from),
+            ms(valid.window_to)
+        ])?;
+        let update_id = UpdateId(tx.last_insert_rowid());
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO device_updates (id, update_id, device_id, option, at_ms, window_from, window_to,
+                     status, progress, previous_configured, previous_deployed, attempts, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'scheduled', 0, ?8, ?9, 0, ?10)",
+            )?;
+            for d in &valid.devices {
+                let id = new_device_update_id();
+                insert.execute(params![
+                    id,
+                    update_id,
+                    d.device,
+                    d.option.kind(),
+                    d.option.at().map(ms),
+                    ms(valid.window_from),
+                    ms(valid.window_to),
+                    opt_version(&d.previous.configured),
+                    opt_version(&d.previous.deployed),
+                    ms(now)
+                ])?;
+            }
+        }
+        let update = load_update(&tx, update_id)?
+            .ok_or_else(|| StoreError::not_found("update", update_id))?;
+        let dus = device_updates_where(&tx, "du.update_id = ?1", [update_id])?;
+        tx.commit()?;
+        Ok((update, dus))
+    }
+
+    pub fn update(&self, id: UpdateId) -> Result<Option<Update>, StoreError> {
+        load_update(&self.conn(), id)
+    }
+
+    /// The newest `limit` updates with their derived status, newest first.
+    /// Two indexed queries, whatever the number of devices.
+    pub fn recent_updates(&self, limit: u32) -> Result<Vec<(Update, UpdateSummary)>, StoreError> {
+        let conn = self.conn();
+        let updates: Vec<Update> = conn
+            .prepare_cached(&format!(
+                "{UPDATE_COLS} ORDER BY created_at DESC, id DESC LIMIT ?1"
+            ))?
+            .query_map([limit], update_row)?
+            .collect::<Result<_, _>>()?;
+        // Counted in SQL over a covering index: the list costs the same
+        // whether an update has ten devices or ten thousand.
+        let mut groups: BTreeMap<UpdateId, Vec<StatusGroup>> = BTreeMap::new();
+        let mut stmt = conn.prepare_cached(
+            "SELECT update_id, status, option = 'config_only', COUNT(*), SUM(MIN(progress, 100))
+             FROM device_updates
+             WHERE update_id IN (SELECT id FROM updates ORDER BY created_at DESC, id DESC LIMIT ?1)
+             GROUP BY update_id, status, option = 'config_only'",
+        )?;
+        let rows = stmt.query_map([limit], |r| {
+            let count: i64 = r.get(3)?;
+            let sum: i64 = r.get(4)?;
+            Ok((
+                r.get::<_, UpdateId>(0)?,
+                StatusGroup {
+                    status: r.get(1)?,
+                    config_only: r.get(2)?,
+                    count: count as usize,
+                    progress_sum: sum as u64,
+                },
+            ))
+        })?;
+        for row in rows {
+            let (update, group) = row?;
+            groups.entry(update).or_default().push(group);
+        }
+        Ok(updates
+            .into_iter()
+            .map(|u| {
+                let summary = UpdateSummary::from_groups(groups.remove(&u.id).unwrap_or_default());
+                (u, summary)
+            })
+            .collect())
+    }
+
+    pub fn device_update(&self, id: &DeviceUpdateId) -> Result<Option<DeviceUpdate>, StoreError> {
+        let conn = self.conn();
+        Ok(device_updates_where(&conn, "du.id = ?1", [id])?.pop())
+    }
+
+    pub fn device_updates_of(&self, update: UpdateId) -> Result<Vec<DeviceUpdate>, StoreError> {
+        device_updates_where(&self.conn(), "du.update_id = ?1", [update])
+    }
+
+    /// Device updates in any of `statuses`, e.g. everything unfinished when
+    /// the engine resumes.
+    pub fn device_updates_by_status(
+        &self,
+        statuses: &[DeviceUpdateStatus],
+    ) -> Result<Vec<DeviceUpdate>, StoreError> {
+        if statuses.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; statuses.len()].join(", ");
+        device_updates_where(
+            &self.conn(),
+            &format!("du.status IN ({marks})"),
+            params_from_iter(statuses),
+        )
+    }
+
+    /// One status change, validated by the state machine; returns the result.
+    pub fn transition(
+        &self,
+        id: &DeviceUpdateId,
+        to: DeviceUpdateStatus,
+        at: DateTime<Utc>,
+    ) -> Result<DeviceUpdate, StoreError> {
+        self.apply(&[DeviceUpdateChange::Transition {
+            id: id.clone(),
+            to,
+            at,
+        }])?;
+        self.device_update(id)?
+            .ok_or_else(|| StoreError::not_found("device update", id))
+    }
+
+    /// Writes all `changes` in one transaction, in order: all or nothing. An
+    /// illegal transition or unknown id aborts the whole batch, since the
+    /// engine's picture of the world is then wrong and must be reloaded.
+    pub fn apply(&self, changes: &[DeviceUpdateChange]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for change in changes {
+            apply_one(&tx, change)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A device update's log, oldest first.
+    pub fn log_of(&self, id: &DeviceUpdateId) -> Result<Vec<LogEntry>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT at, level, code, message, detail, source FROM device_update_log
+             WHERE device_update_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([id], |r| {
+            let level: String = r.get(1)?;
+            let source: String = r.get(5)?;
+            Ok(LogEntry {
+                at: time_col(r, 0)?,
+                level: LogLevel::parse(&level).ok_or_else(|| bad_col(1, level.clone()))?,
+                code: r.get(2)?,
+                message: r.get(3)?,
+                detail: r.get(4)?,
+                source: LogSource::parse(&source).ok_or_else(|| bad_col(5, source.clone()))?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+fn new_device_update_id() -> DeviceUpdateId {
+    DeviceUpdateId::parse(&format!(
+        "{}{}",
+        DeviceUpdateId::PREFIX,
+        Uuid::new_v4().simple()
+    ))
+    .expect("a uuid in simple form is a valid id")
+}
+
+pub(super) fn apply_one(
+    tx: &Transaction<'_>,
+    change: &DeviceUpdateChange,
+) -> Result<(), StoreError> {
+    let missing = |id: &DeviceUpdateId| StoreError::not_found("device update", id);
+    match change {
+        DeviceUpdateChange::Transition { id, to, at } => transition(tx, id, *to, *at)?,
+        DeviceUpdateChange::Progress { id, progress, at } => {
+            if *progress > 100 {
+                return Err(crate::domain::ValidationError::new(
+                    "progress",
+                    format!("must be 0 to 100 (got {progress})"),
+                )
+                .into());
+            }
+            let n = tx
+                .prepare_cached(
+                    "UPDATE device_updates SET progress = ?2, updated_at = ?3 WHERE id = ?1",
+                )?
+                .execute(params![id, progress, ms(*at)])?;
+            if n == 0 {
+                return Err(missing(id));
+            }
+        }
+        DeviceUpdateChange::Attempt { id, at } => {
+            let n = tx
+                .prepare_cached("UPDATE device_updates SET attempts = attempts + 1, updated_at = ?2 WHERE id = ?1")?
+                .execute(params![id, ms(*at)])?;
+            if n == 0 {
+                return Err(missing(id));
+            }
+        }
+        DeviceUpdateChange::Log { id, entry } => {
+            let exists: bool = tx
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM device_updates WHERE id = ?1)")?
+                .query_row([id], |r| r.get(0))?;
+            if !exists {
+                return Err(missing(id));
+            }
+            tx.prepare_cached(
+                "INSERT INTO device_update_log (device_update_id, at, level, code, message, detail, source)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                id,
+                ms(entry.at),
+                entry.level.as_str(),
+                entry.code,
+                entry.message,
+                entry.detail,
+                entry.source.as_str()
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+fn update_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Update> {
+    Ok(Update {
+        id: r.get(0)?,
+        product: r.get(1)?,
+        version: version_col(r, 2)?,
+        title: r.get(3)?,
+        created_by: r.get(4)?,
+        created_at: time_col(r, 5)?,
+        window_from: time_col(r, 6)?,
+        window_to: time_col(r, 7)?,
+        approved_at: opt_time_col(r, 8)?,
+        approved_by: r.get(9)?,
+        actual_end: opt_time_col(r, 10)?,
+    })
+}
+
+pub(super) fn load_update(
+    conn: &rusqlite::Connection,
+    id: UpdateId,
+) -> Result<Option<Update>, StoreError> {
+    Ok(conn
+        .prepare_cached(&format!("{UPDATE_COLS} WHERE id = ?1"))?
+        .query_row([id], update_row)
+        .optional()?)
+}
+
+fn device_update_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceUpdate> {
+    let kind: String = r.get(5)?;
+    let at = opt_time_col(r, 6)?;
+    let option = DeployOption::from_parts(&kind, at)
+        .ok_or_else(|| bad_col(5, format!("bad option {kind:?}")))?;
+    let progress: i64 = r.get(10)?;
+    Ok(DeviceUpdate {
+        id: r.get(0)?,
+        update: r.get(1)?,
+        device: r.get(2)?,
+        product: r.get(3)?,
+        version: version_col(r, 4)?,
+        option,
+        window_from: time_col(r, 7)?,
+        window_to: time_col(r, 8)?,
+        status: r.get(9)?,
+        progress: u8::try_from(progress)
+            .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(10, progress))?,
+        actual_start: opt_time_col(r, 11)?,
+        actual_end: opt_time_col(r, 12)?,
+        previous_configured: opt_version_col(r, 13)?,
+        previous_deployed: opt_version_col(r, 14)?,
+        attempts: r.get(15)?,
+        updated_at: time_col(r, 16)?,
+    })
+}
+
+pub(super) fn device_updates_where<P: rusqlite::Params>(
+    conn: &rusqlite::Connection,
+    filter: &str,
+    params: P,
+) -> Result<Vec<DeviceUpdate>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{DU_COLS} WHERE {filter} ORDER BY du.update_id, du.rowid"
+    ))?;
+    let rows = stmt.query_map(params, device_update_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// One status change in one statement: the `WHERE` admits only the statuses
+/// the state machine allows to move to `to`, so a refused change writes
+/// nothing. Entering `configuring` stamps `actual_start` (once) and counts an
+/// attempt; a settled status stamps `actual_end`.
+fn transition(
+    tx: &Transaction<'_>,
+    id: &DeviceUpdateId,
+    to: DeviceUpdateStatus,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use DeviceUpdateStatus::*;
+    let Some(sql) = transition_sql(to) else {
+        return Err(refusal(tx, id, to)?);
+    };
+    let moved: Option<(DeviceId, UpdateId, Option<String>, Option<String>)> = tx
+        .prepare_cached(sql)?
+        .query_row(params![id, to, ms(at)], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?;
+    let Some((device, update, prev_configured, prev_deployed)) = moved else {
+        return Err(refusal(tx, id, to)?);
+    };
+    // The fleet picture follows what the agent was told and now runs.
+    let set_deployed = match to {
+        Configured => false,
+        Succeeded | Cancelled => true,
+        _ => return Ok(()),
+    };
+    let restore = to == Cancelled;
+    tx.prepare_cached(
+        "INSERT INTO device_products (device_id, product, configured_version, deployed_version)
+         SELECT ?1, u.product, CASE WHEN ?3 THEN ?4 ELSE u.version END,
+                CASE WHEN ?3 THEN ?5 ELSE u.version END
+         FROM updates u WHERE u.id = ?2
+         ON CONFLICT (device_id, product) DO UPDATE
+         SET configured_version = excluded.configured_version,
+             deployed_version = CASE WHEN ?6 THEN excluded.deployed_version ELSE deployed_version END",
+    )?
+    .execute(params![device, update, restore, prev_configured, prev_deployed, set_deployed])?;
+    Ok(())
+}
+
+/// Why a transition did not apply: the device update is unknown, or its
+/// status does not allow the move.
+fn refusal(
+    tx: &Transaction<'_>,
+    id: &DeviceUpdateId,
+    to: DeviceUpdateStatus,
+) -> Result<StoreError, StoreError> {
+    let from: Option<DeviceUpdateStatus> = tx
+        .prepare_cached("SELECT status FROM device_updates WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    Ok(match from {
+        None => StoreError::not_found("device update", id),
+        Some(from) => StoreError::Transition {
+            id: id.clone(),
+            source: crate::domain::TransitionError { from, to },
+        },
+    })
+}
+
+/// The UPDATE of [`transition`] for each target status, built once: its
+/// `WHERE` lists the statuses the state machine allows to move there. `None`
+/// when nothing may move to `to`.
+fn transition_sql(to: DeviceUpdateStatus) -> Option<&'static str> {
+    static SQL: std::sync::OnceLock<Vec<Option<String>>> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        DeviceUpdateStatus::ALL
+            .iter()
+            .map(|to| {
+                let from: Vec<String> = DeviceUpdateStatus::ALL
+                    .iter()
+                    .filter(|from| from.can_transition_to(*to))
+                    .map(|from| format!("'{}'", from.as_str()))
+                    .collect();
+                (!from.is_empty()).then(|| format!(
+                    "UPDATE device_updates SET status = ?2, updated_at = ?3,
+                         actual_start = CASE WHEN ?2 = 'configuring' THEN COALESCE(actual_start, ?3) ELSE actual_start END,
+                         attempts = attempts + (?2 = 'configuring'),
+                         actual_end = CASE WHEN ?2 IN ('succeeded', 'error', 'cancelled')
+                                           OR (?2 = 'configured' AND option = 'config_only') THEN ?3 ELSE actual_end END,
+                         progress = CASE WHEN ?2 = 'succeeded' THEN 100 ELSE progress END
+                     WHERE id = ?1 AND status IN ({})
+                     RETURNING device_id, update_id, previous_configured, previous_deployed",
+                    from.join(", ")
+                ))
+            })
+            .collect()
+    });
+    let i = DeviceUpdateStatus::ALL.iter().position(|s| *s == to)?;
+    all[i].as_deref()
+}

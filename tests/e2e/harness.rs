@@ -1,0 +1,134 @@
+//! Starts tauri-driver on free ports with an isolated data directory, opens a
+//! WebDriver session on the real app, and cleans up afterwards.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use thirtyfour::prelude::*;
+
+pub struct App {
+    pub driver: WebDriver,
+    // Dropped after the session: kills tauri-driver (and with it the app).
+    _tauri_driver: KillOnDrop,
+    data_dir: tempfile::TempDir,
+}
+
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl App {
+    pub async fn start() -> anyhow::Result<App> {
+        App::start_with(tempfile::tempdir()?).await
+    }
+
+    /// Starts the app on a data directory the test prepared.
+    pub async fn start_with(data_dir: tempfile::TempDir) -> anyhow::Result<App> {
+        if std::env::var_os("DISPLAY").is_none() {
+            bail!("no DISPLAY: the end-to-end tests need a display; run them with `cargo xtask test`, which uses Xvfb");
+        }
+        let application = app_binary()?;
+        let (port, native_port) = (free_port()?, free_port()?);
+        let driver_bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into());
+        let tauri_driver = KillOnDrop(
+            Command::new(&driver_bin)
+                .args(["--port", &port.to_string()])
+                .args(["--native-port", &native_port.to_string()])
+                // The app inherits this through WebKitWebDriver, so tests never touch real data.
+                .env("ROLLWRIGHT_DATA_DIR", data_dir.path())
+                .stdout(Stdio::null())
+                .spawn()
+                .with_context(|| {
+                    format!("cannot start {driver_bin}; `cargo xtask test` installs it")
+                })?,
+        );
+        wait_for_port(port, Duration::from_secs(20))?;
+
+        let mut caps = Capabilities::new();
+        caps.set("browserName", "wry")?;
+        caps.set(
+            "tauri:options",
+            serde_json::json!({ "application": application }),
+        )?;
+        let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps)
+            .await
+            .context("cannot open a WebDriver session on the app")?;
+        Ok(App {
+            driver,
+            _tauri_driver: tauri_driver,
+            data_dir,
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.data_dir.path()
+    }
+
+    /// Waits for an element: the first paint comes a few seconds after the
+    /// window appears.
+    pub async fn wait_for(&self, by: By) -> WebDriverResult<WebElement> {
+        self.driver
+            .query(by)
+            .wait(Duration::from_secs(15), Duration::from_millis(100))
+            .first()
+            .await
+    }
+
+    /// Saves a PNG of the window under `target/e2e-screenshots/` for a human to look at.
+    pub async fn screenshot(&self, name: &str) -> anyhow::Result<PathBuf> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{name}.png"));
+        // WebKitGTK paints after the DOM changes; wait two animation frames so
+        // the picture shows what the assertions just saw.
+        self.driver
+            .execute_async(
+                "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(done));",
+                vec![],
+            )
+            .await?;
+        std::fs::write(&path, self.driver.screenshot_as_png().await?)?;
+        Ok(path)
+    }
+
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.driver.quit().await?;
+        Ok(())
+    }
+}
+
+fn app_binary() -> anyhow::Result<PathBuf> {
+    let path = std::env::var_os("ROLLWRIGHT_APP")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/debug/rollwright"));
+    if !path.is_file() {
+        bail!(
+            "{} is missing: build the app first (`cargo xtask test` does)",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn wait_for_port(port: u16, limit: Duration) -> anyhow::Result<()> {
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if started.elapsed() > limit {
+            bail!("tauri-driver did not listen on port {port} within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(())
+}

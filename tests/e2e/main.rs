@@ -1,0 +1,153 @@
+//! End-to-end tests of the real desktop app: tauri-driver starts the debug
+//! build under WebKitWebDriver, and thirtyfour drives it like a user would.
+//!
+//! Run by `cargo xtask test` under Xvfb after it has built the UI and the app.
+//! Without a display or a built app these tests fail loudly; they never pass
+//! by doing nothing.
+
+mod harness;
+mod notifications;
+mod x11;
+
+use harness::App;
+use std::time::{Duration, Instant};
+
+use thirtyfour::prelude::*;
+
+const SCREENS: &[(&str, &str)] = &[
+    ("calendar", "Planning calendar"),
+    ("wizard", "Update wizard"),
+    ("status", "Update status"),
+    ("landscape", "Landscape"),
+];
+
+#[tokio::test]
+async fn every_screen_is_reachable_from_the_navigation() -> anyhow::Result<()> {
+    let app = App::start().await?;
+    let d = &app.driver;
+    assert_eq!(d.title().await?, "Rollwright");
+    for (id, heading) in SCREENS {
+        d.find(By::Css(format!("[data-nav='{id}']")))
+            .await?
+            .click()
+            .await?;
+        let h1 = app.wait_for(By::Tag("h1")).await?;
+        assert_eq!(h1.text().await?, *heading, "heading of screen {id}");
+        app.screenshot(&format!("screen-{id}")).await?;
+    }
+    app.stop().await
+}
+
+#[tokio::test]
+async fn about_shows_the_version_and_the_database_path() -> anyhow::Result<()> {
+    let app = App::start().await?;
+    let d = &app.driver;
+    d.find(By::Css("[data-nav='about']")).await?.click().await?;
+    let db_path = app.wait_for(By::Css("[data-about='db-path']")).await?;
+    let expected = app.data_dir().join("rollwright.sqlite3");
+    assert_eq!(db_path.text().await?, expected.display().to_string());
+    assert!(expected.is_file(), "the app created its database at start");
+    let version = d.find(By::Css("[data-about='version']")).await?;
+    assert_eq!(version.text().await?, env!("CARGO_PKG_VERSION"));
+    app.screenshot("about").await?;
+    d.find(By::Css("[data-about='close']"))
+        .await?
+        .click()
+        .await?;
+    app.stop().await
+}
+
+#[tokio::test]
+async fn closing_the_window_hides_it_and_the_app_keeps_running() -> anyhow::Result<()> {
+    let app = App::start().await?;
+    app.wait_for(By::Tag("h1")).await?;
+    let display = x11::Display::open()?;
+    let window = display.find_window("Rollwright")?;
+    display.request_close(window)?;
+
+    let started = Instant::now();
+    while display.is_viewable(window)? {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the window is still shown 10 s after a close request"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The process is alive: its web view still answers.
+    assert_eq!(app.driver.title().await?, "Rollwright");
+    app.stop().await
+}
+
+#[tokio::test]
+async fn quitting_while_work_runs_asks_first() -> anyhow::Result<()> {
+    let app = App::start().await?;
+    let d = &app.driver;
+    app.wait_for(By::Tag("h1")).await?;
+    // What the tray's Quit sends when the engine is busy (a tray menu cannot
+    // be clicked without a tray host under Xvfb).
+    d.execute(
+        "window.__TAURI_INTERNALS__.invoke('plugin:event|emit', \
+         { event: 'app://confirm-quit', payload: { running: 3, waiting: 12 } })",
+        vec![],
+    )
+    .await?;
+    let dialog = app.wait_for(By::Css("[role='alertdialog']")).await?;
+    let text = dialog.text().await?;
+    assert!(
+        text.contains("3 device updates are running and 12 are waiting"),
+        "{text}"
+    );
+    app.screenshot("confirm-quit").await?;
+    d.find(By::XPath("//button[text()='Keep running']"))
+        .await?
+        .click()
+        .await?;
+    assert!(d
+        .find_all(By::Css("[role='alertdialog']"))
+        .await?
+        .is_empty());
+    assert_eq!(d.title().await?, "Rollwright", "still running");
+    app.stop().await
+}
+
+#[tokio::test]
+async fn an_approved_update_runs_in_the_background_and_its_end_is_notified() -> anyhow::Result<()> {
+    let data_dir = tempfile::tempdir()?;
+    let update = notifications::approved_demo_update(data_dir.path())?;
+    let watch = notifications::Watch::start()?;
+    let app = App::start_with(data_dir).await?;
+    app.wait_for(By::Tag("h1")).await?;
+
+    let body = watch
+        .wait_for("Update finished: E2E rollout", Duration::from_secs(60))
+        .await?;
+    assert!(body.contains("succeeded"), "{body}");
+    let store = rollwright::store::Store::open(&app.data_dir().join("rollwright.sqlite3"))?;
+    let finished = store.update(update)?.expect("the update exists");
+    assert!(
+        finished.actual_end.is_some(),
+        "the actual end replaced the estimate"
+    );
+
+    // The status list shows it, finished, beside the demo's history.
+    app.driver
+        .find(By::Css("[data-nav='status']"))
+        .await?
+        .click()
+        .await?;
+    let row = app
+        .wait_for(By::Css(format!("[data-update='{}']", update.0)))
+        .await?;
+    let text = row.text().await?;
+    assert!(text.contains("E2E rollout"), "{text}");
+    assert!(text.contains("succeeded"), "{text}");
+    assert!(text.contains("actual end"), "{text}");
+    let rows = app.driver.find_all(By::Css("[data-update]")).await?;
+    assert_eq!(
+        rows.len(),
+        4,
+        "three updates of the demo's history and this one"
+    );
+    app.screenshot("status-list").await?;
+    app.stop().await
+}

@@ -1,0 +1,104 @@
+//! Desktop notifications as a test sees them: `dbus-monitor` on the session
+//! bus the app runs on, watching for `Notify` calls with a given summary.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use chrono::Utc;
+use rollwright::demo::{self, DemoFleetInfo};
+use rollwright::domain::{DeployOption, NewUpdate, UpdateId};
+use rollwright::store::Store;
+
+/// Seeds the demo into `data_dir` and approves an update of acme-erp to its
+/// newest version on every eligible device, for the app to carry out.
+pub fn approved_demo_update(data_dir: &Path) -> anyhow::Result<UpdateId> {
+    let store = Store::open(&data_dir.join("rollwright.sqlite3"))?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let now = Utc::now();
+    demo::seed(&store, &DemoFleetInfo::new(port), now)?;
+    let product = rollwright::domain::ProductName::parse("product", "acme-erp")?;
+    let version = rollwright::domain::parse_version("version", "2.5.0")?;
+    let devices = store
+        .eligible(&product, &version)?
+        .into_iter()
+        .take(5)
+        .map(|e| (e.device, DeployOption::Now))
+        .collect();
+    let (update, _) = store.create_update(
+        NewUpdate {
+            product: "acme-erp".into(),
+            version: "2.5.0".into(),
+            title: "E2E rollout".into(),
+            created_by: "e2e".into(),
+            window_from: now,
+            window_to: now + chrono::Duration::hours(1),
+            devices,
+        },
+        now,
+    )?;
+    store.approve_update(update.id, "e2e", now)?;
+    Ok(update.id)
+}
+
+/// `dbus-monitor` watching `Notify` calls; the lines arrive on a channel.
+pub struct Watch {
+    monitor: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Watch {
+    pub fn start() -> anyhow::Result<Watch> {
+        if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+            bail!("no session bus: run the end-to-end tests with `cargo xtask test` (dbus-run-session)");
+        }
+        let mut monitor = Command::new("dbus-monitor")
+            .args([
+                "--session",
+                "type='method_call',interface='org.freedesktop.Notifications',member='Notify'",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("cannot start dbus-monitor (Debian package dbus)")?;
+        let stdout = monitor.stdout.take().expect("piped");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(Watch { monitor, lines })
+    }
+
+    /// Waits for a notification whose summary is `summary`; returns its body.
+    pub async fn wait_for(&self, summary: &str, limit: Duration) -> anyhow::Result<String> {
+        let deadline = std::time::Instant::now() + limit;
+        let quoted = format!("string \"{summary}\"");
+        let mut after_summary = false;
+        while std::time::Instant::now() < deadline {
+            match self.lines.try_recv() {
+                Ok(line) if after_summary && line.trim_start().starts_with("string \"") => {
+                    return Ok(line.trim().to_owned());
+                }
+                Ok(line) => after_summary |= line.trim() == quoted,
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+        bail!("no notification {summary:?} within {limit:?}")
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = self.monitor.kill();
+        let _ = self.monitor.wait();
+    }
+}

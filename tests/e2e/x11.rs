@@ -1,0 +1,59 @@
+//! Just enough X11 to act like a window manager's close button: find the
+//! app's top-level window and send it `WM_DELETE_WINDOW`, a real close request
+//! (destroying the window instead would crash GTK, which is not what a user does).
+
+use anyhow::{bail, Context};
+use x11rb::connection::Connection;
+use x11rb::protocol::xproto::{
+    AtomEnum, ClientMessageEvent, ConnectionExt, EventMask, MapState, Window,
+};
+use x11rb::rust_connection::RustConnection;
+
+pub struct Display {
+    conn: RustConnection,
+    root: Window,
+}
+
+impl Display {
+    pub fn open() -> anyhow::Result<Display> {
+        let (conn, screen) = x11rb::connect(None).context("cannot connect to the X display")?;
+        let root = conn.setup().roots[screen].root;
+        Ok(Display { conn, root })
+    }
+
+    /// The viewable top-level window whose title is `title`.
+    pub fn find_window(&self, title: &str) -> anyhow::Result<Window> {
+        for w in self.conn.query_tree(self.root)?.reply()?.children {
+            if self.title(w)? == title && self.is_viewable(w)? {
+                return Ok(w);
+            }
+        }
+        bail!("no viewable window titled {title:?}")
+    }
+
+    pub fn is_viewable(&self, w: Window) -> anyhow::Result<bool> {
+        Ok(self.conn.get_window_attributes(w)?.reply()?.map_state == MapState::VIEWABLE)
+    }
+
+    fn title(&self, w: Window) -> anyhow::Result<String> {
+        let reply = self
+            .conn
+            .get_property(false, w, AtomEnum::WM_NAME, AtomEnum::ANY, 0, 256)?
+            .reply()?;
+        Ok(String::from_utf8_lossy(&reply.value).into_owned())
+    }
+
+    pub fn request_close(&self, w: Window) -> anyhow::Result<()> {
+        let protocols = self.conn.intern_atom(false, b"WM_PROTOCOLS")?.reply()?.atom;
+        let delete = self
+            .conn
+            .intern_atom(false, b"WM_DELETE_WINDOW")?
+            .reply()?
+            .atom;
+        let event =
+            ClientMessageEvent::new(32, w, protocols, [delete, x11rb::CURRENT_TIME, 0, 0, 0]);
+        self.conn.send_event(false, w, EventMask::NO_EVENT, event)?;
+        self.conn.flush()?;
+        Ok(())
+    }
+}

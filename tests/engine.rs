@@ -1,0 +1,349 @@
+//! The update engine against a real fleet simulator over HTTP on loopback,
+//! with durable state in a real SQLite file.
+
+mod engine_support;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{Timelike, Utc};
+use engine_support::*;
+use rollwright::domain::{DeployOption, DeviceUpdateStatus, LogSource, UpdateStatus};
+use rollwright::engine::{ManualClock, Notification, SystemClock};
+use rollwright_agent::FleetConfig;
+
+use DeviceUpdateStatus::*;
+
+fn statuses(
+    l: &Landscape,
+    update: rollwright::domain::UpdateId,
+) -> BTreeMap<DeviceUpdateStatus, usize> {
+    let mut counts = BTreeMap::new();
+    for du in l.store.device_updates_of(update).unwrap() {
+        *counts.entry(du.status).or_default() += 1;
+    }
+    counts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollout_to_1000_devices_ends_with_all_succeeded() {
+    let l = landscape(1000, FleetConfig::new(0)).await;
+    let recorder = Arc::new(Recorder::default());
+    let engine = engine(&l, Arc::new(SystemClock), recorder.clone());
+    engine.start().await.unwrap();
+    let update = l.create_update(&[DeployOption::Now], Utc::now());
+    engine.approve(update, "admin").await.unwrap();
+    settle(&engine, Duration::from_secs(120)).await;
+
+    assert_eq!(statuses(&l, update), BTreeMap::from([(Succeeded, 1000)]));
+    let u = l.store.update(update).unwrap().unwrap();
+    let actual_end = u.actual_end.expect("the actual end replaces the estimate");
+    assert!(
+        actual_end < u.window_to,
+        "finished well before the estimated end"
+    );
+    // The store's picture of the fleet follows.
+    let device = l.store.device(l.devices[0].0).unwrap().unwrap();
+    assert_eq!(
+        device
+            .versions(&rollwright::domain::ProductName::parse("product", PRODUCT).unwrap())
+            .deployed
+            .unwrap()
+            .to_string(),
+        TO
+    );
+    // And the devices really run it.
+    let info = l.client(&l.devices[999].1).device().await.unwrap();
+    assert_eq!(info.products[PRODUCT].deployed_version.as_deref(), Some(TO));
+    let finished: Vec<_> = recorder
+        .all()
+        .into_iter()
+        .filter(|n| matches!(n, Notification::UpdateFinished { .. }))
+        .collect();
+    assert_eq!(finished.len(), 1);
+    assert!(matches!(
+        finished[0],
+        Notification::UpdateFinished {
+            succeeded: 1000,
+            failed: 0,
+            cancelled: 0,
+            ..
+        }
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_time_deploys_when_the_clock_reaches_it_and_not_before() {
+    let l = landscape(3, FleetConfig::new(0)).await;
+    // Whole seconds: the store keeps milliseconds.
+    let t0 = Utc::now().with_nanosecond(0).unwrap();
+    let clock = ManualClock::new(t0);
+    let engine = engine(&l, Arc::new(clock.clone()), Arc::new(Recorder::default()));
+    engine.start().await.unwrap();
+    let at = t0 + chrono::Duration::minutes(30);
+    let update = l.create_update(&[DeployOption::At(at)], t0);
+    engine.approve(update, "admin").await.unwrap();
+
+    eventually(
+        "all three wait for their time",
+        Duration::from_secs(20),
+        async || engine.waiting() == 3,
+    )
+    .await;
+    assert_eq!(statuses(&l, update), BTreeMap::from([(Scheduled, 3)]));
+    // Configured early, not deployed.
+    let info = l.client(&l.devices[0].1).device().await.unwrap();
+    assert_eq!(
+        info.products[PRODUCT].configured_version.as_deref(),
+        Some(TO)
+    );
+    assert_eq!(
+        info.products[PRODUCT].deployed_version.as_deref(),
+        Some(FROM)
+    );
+
+    clock.advance(chrono::Duration::minutes(29));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(statuses(&l, update), BTreeMap::from([(Scheduled, 3)]));
+
+    clock.advance(chrono::Duration::minutes(1));
+    settle(&engine, Duration::from_secs(30)).await;
+    assert_eq!(statuses(&l, update), BTreeMap::from([(Succeeded, 3)]));
+    for du in l.store.device_updates_of(update).unwrap() {
+        assert_eq!(du.actual_start, Some(at), "started at t by the test clock");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_only_devices_end_configured_and_are_not_deployed() {
+    let l = landscape(4, FleetConfig::new(0)).await;
+    let engine = engine(&l, Arc::new(SystemClock), Arc::new(Recorder::default()));
+    engine.start().await.unwrap();
+    let update = l.create_update(&[DeployOption::ConfigOnly], Utc::now());
+    engine.approve(update, "admin").await.unwrap();
+    settle(&engine, Duration::from_secs(30)).await;
+
+    assert_eq!(statuses(&l, update), BTreeMap::from([(Configured, 4)]));
+    for (_, fleet_id) in &l.devices {
+        let client = l.client(fleet_id);
+        let info = client.device().await.unwrap();
+        assert_eq!(
+            info.products[PRODUCT].configured_version.as_deref(),
+            Some(TO)
+        );
+        assert_eq!(
+            info.products[PRODUCT].deployed_version.as_deref(),
+            Some(FROM)
+        );
+        assert!(client.installs().await.unwrap().installs.is_empty());
+    }
+    let summary = l.store.recent_updates(1).unwrap().pop().unwrap().1;
+    assert_eq!(summary.status, UpdateStatus::Succeeded);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_update_mixes_now_config_only_and_at() {
+    let l = landscape(9, FleetConfig::new(0)).await;
+    let t0 = Utc::now();
+    let clock = ManualClock::new(t0);
+    let engine = engine(&l, Arc::new(clock.clone()), Arc::new(Recorder::default()));
+    engine.start().await.unwrap();
+    let at = t0 + chrono::Duration::minutes(10);
+    let update = l.create_update(
+        &[
+            DeployOption::Now,
+            DeployOption::ConfigOnly,
+            DeployOption::At(at),
+        ],
+        t0,
+    );
+    engine.approve(update, "admin").await.unwrap();
+    eventually(
+        "the `at` devices wait",
+        Duration::from_secs(20),
+        async || engine.waiting() == 3,
+    )
+    .await;
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while statuses(&l, update).get(&Succeeded) != Some(&3) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the `now` devices finish");
+    assert_eq!(
+        statuses(&l, update),
+        BTreeMap::from([(Scheduled, 3), (Configured, 3), (Succeeded, 3)])
+    );
+    assert!(!l.finished(update), "not finished yet");
+
+    clock.advance(chrono::Duration::minutes(10));
+    settle(&engine, Duration::from_secs(30)).await;
+    assert_eq!(
+        statuses(&l, update),
+        BTreeMap::from([(Configured, 3), (Succeeded, 6)])
+    );
+    assert!(l.finished(update));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_of_scheduled_update_revokes_configuration() {
+    let l = landscape(2, FleetConfig::new(0)).await;
+    let t0 = Utc::now();
+    let engine = engine(
+        &l,
+        Arc::new(ManualClock::new(t0)),
+        Arc::new(Recorder::default()),
+    );
+    engine.start().await.unwrap();
+    let update = l.create_update(&[DeployOption::At(t0 + chrono::Duration::hours(1))], t0);
+    engine.approve(update, "admin").await.unwrap();
+    eventually("configured early", Duration::from_secs(20), async || {
+        engine.waiting() == 2
+    })
+    .await;
+    let before = l.client(&l.devices[0].1).device().await.unwrap();
+    assert_eq!(
+        before.products[PRODUCT].configured_version.as_deref(),
+        Some(TO)
+    );
+
+    assert_eq!(engine.cancel_update(update).await.unwrap(), 2);
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while statuses(&l, update).get(&Cancelled) != Some(&2) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("both cancelled");
+    for (_, fleet_id) in &l.devices {
+        let info = l.client(fleet_id).device().await.unwrap();
+        assert_eq!(
+            info.products[PRODUCT].configured_version.as_deref(),
+            Some(FROM),
+            "configured back"
+        );
+        assert_eq!(
+            info.products[PRODUCT].deployed_version.as_deref(),
+            Some(FROM)
+        );
+    }
+    let again = engine.cancel_update(update).await.unwrap_err();
+    assert!(again.to_string().contains("nothing to cancel"), "{again}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_after_error_rolls_back_on_the_agent() {
+    let mut fleet = FleetConfig::new(0);
+    fleet.faults.fail_rate = 1.0;
+    let l = landscape(3, fleet).await;
+    let recorder = Arc::new(Recorder::default());
+    let engine = engine(&l, Arc::new(SystemClock), recorder.clone());
+    engine.start().await.unwrap();
+    let update = l.create_update(&[DeployOption::Now], Utc::now());
+    engine.approve(update, "admin").await.unwrap();
+    settle(&engine, Duration::from_secs(30)).await;
+    assert_eq!(statuses(&l, update), BTreeMap::from([(Error, 3)]));
+
+    let du = l.store.device_updates_of(update).unwrap().remove(0);
+    let log = l.store.log_of(&du.id).unwrap();
+    assert!(
+        log.iter().any(|e| e.source == LogSource::Agent),
+        "the agent's log is copied: {log:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|e| e.source == LogSource::Rollwright && e.code == "DEPLOY_FAILED"),
+        "{log:?}"
+    );
+
+    engine.cancel_device_update(&du.id).await.unwrap();
+    settle(&engine, Duration::from_secs(30)).await;
+    let du = l.store.device_update(&du.id).unwrap().unwrap();
+    assert_eq!(du.status, Cancelled);
+    let fleet_id = l.fleet_id(du.device);
+    let info = l.client(fleet_id).device().await.unwrap();
+    assert_eq!(
+        info.products[PRODUCT].deployed_version.as_deref(),
+        Some(FROM),
+        "rolled back"
+    );
+    assert_eq!(
+        info.products[PRODUCT].configured_version.as_deref(),
+        Some(FROM),
+        "configuration revoked"
+    );
+    // Past the grouping window of the failure notifications.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let failed: Vec<_> = recorder
+        .all()
+        .into_iter()
+        .filter(|n| matches!(n, Notification::DevicesFailed { .. }))
+        .collect();
+    assert_eq!(
+        failed.len(),
+        1,
+        "three failures in a burst make one notification: {failed:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_faults_injected_every_device_update_ends_terminal() {
+    let mut fleet = FleetConfig::new(0);
+    fleet.faults.seed = 7;
+    fleet.faults.fail_rate = 0.2;
+    fleet.faults.hang_rate = 0.1;
+    fleet.faults.error_rate = 0.2;
+    fleet.faults.install_ms = (0, 50);
+    let l = landscape(200, fleet).await;
+    let engine = engine(&l, Arc::new(SystemClock), Arc::new(Recorder::default()));
+    engine.start().await.unwrap();
+    let update = l.create_update(&[DeployOption::Now], Utc::now());
+    engine.approve(update, "admin").await.unwrap();
+    settle(&engine, Duration::from_secs(60)).await;
+
+    let counts = statuses(&l, update);
+    let terminal: usize = counts
+        .iter()
+        .filter(|(s, _)| matches!(s, Succeeded | Error))
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(terminal, 200, "{counts:?}");
+    assert!(
+        counts.get(&Succeeded).copied().unwrap_or(0) > 100,
+        "{counts:?}"
+    );
+    assert!(counts.get(&Error).copied().unwrap_or(0) > 10, "{counts:?}");
+    assert!(l.finished(update));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_starts_a_deployment_the_agent_never_received() {
+    let l = landscape(1, FleetConfig::new(0)).await;
+    let now = Utc::now();
+    let update = l.create_update(&[DeployOption::Now], now);
+    l.store.approve_update(update, "admin", now).unwrap();
+    let du = l.store.device_updates_of(update).unwrap().remove(0);
+    // A run that configured the device, recorded `deploying`, and died
+    // before its POST reached the agent.
+    let manifest = l.store.manifest(&du.product, &du.version).unwrap().unwrap();
+    let client = l.client(&l.devices[0].1);
+    client
+        .put_config(PRODUCT, &rollwright::engine::config_request(&manifest))
+        .await
+        .unwrap();
+    for to in [Configuring, Configured, Deploying] {
+        l.store.transition(&du.id, to, now).unwrap();
+    }
+
+    let engine = engine(&l, Arc::new(SystemClock), Arc::new(Recorder::default()));
+    assert_eq!(engine.start().await.unwrap(), 1);
+    settle(&engine, Duration::from_secs(30)).await;
+    assert_eq!(
+        l.store.device_update(&du.id).unwrap().unwrap().status,
+        Succeeded
+    );
+    let installs = client.installs().await.unwrap().installs;
+    assert_eq!(installs.get(du.id.as_str()).copied(), Some(1));
+}

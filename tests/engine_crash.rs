@@ -1,0 +1,89 @@
+//! Crash safety of the engine: `rollwright-cli run` is SIGKILLed at random
+//! moments of a 300-device rollout and restarted each time. At the end every
+//! device update must be terminal and every deployment installed exactly once,
+//! as counted by the agents themselves.
+
+mod engine_support;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use chrono::Utc;
+use engine_support::*;
+use rollwright::domain::{DeployOption, DeviceUpdateStatus};
+use rollwright_agent::FleetConfig;
+
+const KILLS: usize = 12;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_the_runner_at_random_moments_loses_nothing_and_installs_nothing_twice() {
+    let mut fleet = FleetConfig::new(0);
+    // Installs take a while, so kills land mid-deployment as well as mid-configuration.
+    fleet.faults.install_ms = (20, 300);
+    let l = landscape(300, fleet).await;
+    let update = l.create_update(&[DeployOption::Now], Utc::now());
+    l.store.approve_update(update, "admin", Utc::now()).unwrap();
+    let db = l.store.path().to_path_buf();
+    let cli = env!("CARGO_BIN_EXE_rollwright-cli");
+    let run = move || {
+        Command::new(cli)
+            .arg("--db")
+            .arg(&db)
+            .arg("run")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start rollwright-cli run")
+    };
+
+    let mut rng = fastrand::Rng::with_seed(0x5eed);
+    for _ in 0..KILLS {
+        let mut child = run();
+        tokio::time::sleep(Duration::from_millis(rng.u64(80..700))).await;
+        // SIGKILL: no chance to clean up.
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+    let status = tokio::task::spawn_blocking(move || {
+        let mut child = run();
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            if std::time::Instant::now() > deadline {
+                child.kill().unwrap();
+                panic!("the last run did not finish within 120 s");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    })
+    .await
+    .unwrap();
+    assert!(status.success(), "the last run ends cleanly: {status}");
+
+    let dus = l.store.device_updates_of(update).unwrap();
+    assert_eq!(dus.len(), 300);
+    let not_done: Vec<_> = dus
+        .iter()
+        .filter(|du| du.status != DeviceUpdateStatus::Succeeded)
+        .map(|du| (du.id.to_string(), du.status))
+        .collect();
+    assert!(not_done.is_empty(), "not succeeded: {not_done:?}");
+    assert!(
+        dus.iter().any(|du| du.attempts > 1),
+        "some work was really interrupted and resumed"
+    );
+
+    for du in &dus {
+        let fleet_id = l.fleet_id(du.device);
+        let installs = l.client(fleet_id).installs().await.unwrap().installs;
+        assert_eq!(
+            installs.get(du.id.as_str()).copied(),
+            Some(1),
+            "device {fleet_id}: deployment {} installs {installs:?}",
+            du.id
+        );
+    }
+    assert!(l.finished(update));
+}

@@ -1,0 +1,190 @@
+//! A landscape for engine tests: a temporary SQLite store with two versions
+//! of a product imported, and a fleet simulator in-process on 127.0.0.1:0
+//! whose devices are registered in the store.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rollwright::agent_client::{AgentClient, ClientOptions};
+use rollwright::domain::{DeployOption, DeviceId, NewDevice, NewUpdate, UpdateId};
+use rollwright::engine::{Clock, Engine, EngineConfig, Notification, Notifier, RetryPolicy};
+use rollwright::store::Store;
+use rollwright_agent::fleet::FleetSpec;
+use rollwright_agent::{Fleet, FleetConfig, Token};
+
+pub const TOKEN: &str = "engine-test-token";
+pub const PRODUCT: &str = "acme-erp";
+pub const FROM: &str = "2.3.0";
+pub const TO: &str = "2.4.0";
+
+pub struct Landscape {
+    pub store: Store,
+    pub devices: Vec<(DeviceId, String)>,
+    /// `http://127.0.0.1:PORT`
+    pub root: String,
+    pub fleet: Fleet,
+    _dir: tempfile::TempDir,
+}
+
+#[derive(Default)]
+pub struct Recorder(pub Mutex<Vec<Notification>>);
+
+impl Notifier for Recorder {
+    fn notify(&self, n: Notification) {
+        self.0.lock().unwrap().push(n);
+    }
+}
+
+impl Recorder {
+    pub fn all(&self) -> Vec<Notification> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+pub async fn landscape(devices: usize, fleet: FleetConfig) -> Landscape {
+    let mut fleet_cfg = fleet;
+    fleet_cfg.devices = devices;
+    // Every simulated device starts on FROM, as the store is told below.
+    fleet_cfg.spec.get_or_insert_with(|| {
+        FleetSpec::parse(&format!(
+            r#"{{"devices": [{{"labels": {{"site": "test"}}, "products": {{"{PRODUCT}": {{"version": "{FROM}"}}}}}}]}}"#
+        ))
+        .unwrap()
+    });
+    let fleet = Fleet::new(fleet_cfg).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let root = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(rollwright_agent::serve(
+        listener,
+        rollwright_agent::fleet_app(fleet.clone(), Token::new(TOKEN).unwrap()),
+    ));
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("rollwright.sqlite3")).unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/manifests");
+    for v in [FROM, TO] {
+        let m =
+            rollwright::manifest_file::read_manifest(&fixtures.join(format!("{PRODUCT}-{v}.toml")))
+                .unwrap();
+        store.import_manifest(&m, Utc::now()).unwrap();
+    }
+    let mut ids = Vec::with_capacity(devices);
+    for n in 0..devices {
+        let fleet_id = format!("dev-{n:05}");
+        let d = NewDevice {
+            name: fleet_id.clone(),
+            agent_url: format!("{root}/devices/{fleet_id}"),
+            agent_token: TOKEN.into(),
+            labels: vec!["site=test".into()],
+            products: [(
+                PRODUCT.to_string(),
+                (Some(FROM.to_string()), Some(FROM.to_string())),
+            )]
+            .into(),
+        }
+        .validate()
+        .unwrap();
+        ids.push((store.add_device(&d).unwrap().id, fleet_id));
+    }
+    Landscape {
+        store,
+        devices: ids,
+        root,
+        fleet,
+        _dir: dir,
+    }
+}
+
+/// Fast settings for tests: quick polls and retries.
+pub fn config() -> EngineConfig {
+    EngineConfig {
+        concurrency: 32,
+        retry: RetryPolicy {
+            max_tries: 3,
+            base: Duration::from_millis(10),
+            max: Duration::from_millis(50),
+        },
+        client: ClientOptions {
+            timeout: Duration::from_secs(2),
+            ..ClientOptions::default()
+        },
+        poll_interval: Duration::from_millis(20),
+        deploy_timeout: Duration::from_secs(3),
+        failure_group_window: Duration::from_millis(500),
+    }
+}
+
+pub fn engine(l: &Landscape, clock: Arc<dyn Clock>, notifier: Arc<dyn Notifier>) -> Engine {
+    Engine::new(l.store.clone(), clock, notifier, config()).unwrap()
+}
+
+impl Landscape {
+    pub fn create_update(&self, options: &[DeployOption], now: DateTime<Utc>) -> UpdateId {
+        let devices = self
+            .devices
+            .iter()
+            .zip(options.iter().cycle())
+            .map(|((id, _), o)| (*id, *o))
+            .collect();
+        let (update, _) = self
+            .store
+            .create_update(
+                NewUpdate {
+                    product: PRODUCT.into(),
+                    version: TO.into(),
+                    title: "Roll out acme-erp 2.4.0".into(),
+                    created_by: "test".into(),
+                    window_from: now,
+                    window_to: now + chrono::Duration::hours(2),
+                    devices,
+                },
+                now,
+            )
+            .unwrap();
+        update.id
+    }
+
+    /// Whether the update's actual end has been recorded.
+    pub fn finished(&self, update: UpdateId) -> bool {
+        self.store
+            .update(update)
+            .unwrap()
+            .unwrap()
+            .actual_end
+            .is_some()
+    }
+
+    /// The fleet simulator's id of a device of the store.
+    pub fn fleet_id(&self, device: DeviceId) -> &str {
+        &self.devices.iter().find(|(id, _)| *id == device).unwrap().1
+    }
+
+    pub fn client(&self, fleet_id: &str) -> AgentClient {
+        AgentClient::new(
+            &format!("{}/devices/{fleet_id}", self.root),
+            TOKEN,
+            &ClientOptions::default(),
+        )
+        .unwrap()
+    }
+}
+
+/// Waits for the engine to go idle, failing the test after `limit`.
+pub async fn settle(engine: &Engine, limit: Duration) {
+    tokio::time::timeout(limit, engine.wait_idle())
+        .await
+        .expect("the engine did not go idle in time");
+}
+
+/// Polls `check` until it holds, failing the test after `limit`: for facts
+/// that other tasks make true.
+pub async fn eventually(what: &str, limit: Duration, mut check: impl AsyncFnMut() -> bool) {
+    let started = std::time::Instant::now();
+    while !check().await {
+        assert!(started.elapsed() < limit, "not within {limit:?}: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
