@@ -36,7 +36,7 @@ impl App {
             bail!("no DISPLAY: the end-to-end tests need a display; run them with `cargo xtask test`, which uses Xvfb");
         }
         let application = app_binary()?;
-        let (port, native_port) = (free_port()?, free_port()?);
+        let (port, native_port) = two_free_ports()?;
         let driver_bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into());
         let tauri_driver = KillOnDrop(
             Command::new(&driver_bin)
@@ -50,7 +50,11 @@ impl App {
                     format!("cannot start {driver_bin}; `cargo xtask test` installs it")
                 })?,
         );
+        // tauri-driver listens at once but spawns WebKitWebDriver beside it; a
+        // session request sent before the native driver listens is dropped
+        // (seen on a cold CI machine), so wait for both.
         wait_for_port(port, Duration::from_secs(20))?;
+        wait_for_port(native_port, Duration::from_secs(20))?;
 
         let mut caps = Capabilities::new();
         caps.set("browserName", "wry")?;
@@ -118,15 +122,18 @@ fn app_binary() -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
-fn free_port() -> anyhow::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+/// Both listeners are held at once so the two ports cannot be the same.
+fn two_free_ports() -> anyhow::Result<(u16, u16)> {
+    let first = TcpListener::bind("127.0.0.1:0")?;
+    let second = TcpListener::bind("127.0.0.1:0")?;
+    Ok((first.local_addr()?.port(), second.local_addr()?.port()))
 }
 
 fn wait_for_port(port: u16, limit: Duration) -> anyhow::Result<()> {
     let started = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         if started.elapsed() > limit {
-            bail!("tauri-driver did not listen on port {port} within {limit:?}");
+            bail!("the WebDriver server did not listen on port {port} within {limit:?}");
         }
         std::thread::sleep(Duration::from_millis(100));
     }
