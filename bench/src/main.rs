@@ -30,7 +30,7 @@ const USAGE: &str = "\
 usage:
   rollwright-bench all [--agent PATH] [--out DIR] [--only PHASE,...] [--concurrency N]
                        [--lateness-concurrent N]
-      phases: ceiling, engine, aiohttp, bash, lateness, history
+      phases: ceiling, get-device, engine, aiohttp, bash, lateness, history
   (children started by `all`; each prints one JSON line)
   rollwright-bench engine-throughput --root URL --db PATH --devices N --concurrency N
   rollwright-bench engine-lateness --root URL --db PATH --devices N --concurrent N --concurrency N

@@ -13,7 +13,13 @@ use crate::fleet::{FleetFiles, FleetProcess, PRODUCT, TO, TOKEN};
 use crate::{fixtures, repo_root, report, Flags};
 
 const PHASES: &[&str] = &[
-    "ceiling", "engine", "aiohttp", "bash", "lateness", "history",
+    "ceiling",
+    "get-device",
+    "engine",
+    "aiohttp",
+    "bash",
+    "lateness",
+    "history",
 ];
 
 /// Devices per phase: bounded so the whole run takes a few minutes.
@@ -75,6 +81,7 @@ pub fn all(flags: &Flags) -> anyhow::Result<()> {
         let started = Instant::now();
         let result = match *phase {
             "ceiling" => ceiling(&ctx),
+            "get-device" => get_device(&ctx),
             "engine" => engine(&ctx),
             "aiohttp" => aiohttp(&ctx),
             "bash" => bash(&ctx),
@@ -130,22 +137,41 @@ fn child(args: &[&str]) -> anyhow::Result<Value> {
 fn ceiling(ctx: &Ctx) -> anyhow::Result<Value> {
     let fleet = FleetProcess::start(&ctx.files, CEILING_DEVICES)?;
     prewarm(&fleet.root, CEILING_DEVICES, &ctx.body)?;
-    let lua = Path::new(env!("CARGO_MANIFEST_DIR")).join("lua/ceiling.lua");
+    let body_file = ctx.body_file.to_string_lossy();
+    let mut v = wrk("ceiling.lua", &fleet.root, &[&body_file])?;
+    v["devices_per_s"] = json!(v["requests_per_s"].as_f64().unwrap_or(f64::NAN) / 3.0);
+    Ok(v)
+}
+
+/// wrk at 64 connections reading devices: the agent's cheapest call.
+fn get_device(ctx: &Ctx) -> anyhow::Result<Value> {
+    let fleet = FleetProcess::start(&ctx.files, CEILING_DEVICES)?;
+    wrk("get_device.lua", &fleet.root, &[])
+}
+
+/// Runs wrk for 5 s with a script of `bench/lua/` that is given the token,
+/// the number of devices and `extra`, and prints one `WRK {...}` line.
+fn wrk(script: &str, root: &str, extra: &[&str]) -> anyhow::Result<Value> {
+    let lua = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("lua")
+        .join(script);
     let mut v = json_line(
         Command::new("wrk")
             .args(["-t2", &format!("-c{CONNECTIONS}"), "-d5s", "-s"])
             .arg(&lua)
-            .arg(&fleet.root)
+            .arg(root)
             .arg("--")
             .arg(TOKEN)
             .arg(CEILING_DEVICES.to_string())
-            .arg(&ctx.body_file),
-        "CEILING",
+            .args(extra),
+        "WRK",
     )?;
+    if v["non_2xx"].as_u64() != Some(0) {
+        bail!("wrk saw answers other than 2xx: {v}");
+    }
     let requests = v["requests"].as_f64().unwrap_or(0.0);
     let seconds = v["duration_us"].as_f64().unwrap_or(f64::NAN) / 1e6;
     v["requests_per_s"] = json!(requests / seconds);
-    v["devices_per_s"] = json!(requests / seconds / 3.0);
     v["connections"] = json!(CONNECTIONS);
     Ok(v)
 }

@@ -89,6 +89,12 @@ fn rows(r: &Map<String, Value>) -> Vec<Row> {
             None,
         ),
         row(
+            "agent: GET device, wrk 64 connections",
+            format!("{} req/s", fmt(get("get-device", &["requests_per_s"]), 0)),
+            "",
+            None,
+        ),
+        row(
             "engine: 10,000 devices, durable SQLite",
             format!("{} devices/s", fmt(engine, 0)),
             "",

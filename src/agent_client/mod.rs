@@ -9,7 +9,8 @@
 
 use std::{sync::Arc, time::Duration};
 
-use reqwest::{Method, StatusCode};
+use reqwest::header::HeaderValue;
+use reqwest::{Method, StatusCode, Url};
 use rollwright_protocol::{
     ConfigRequest, Deployment, DeploymentRequest, DeviceInfo, ErrorBody, Health, Installs,
     ProductState,
@@ -118,8 +119,12 @@ pub struct AgentClient {
     http: reqwest::Client,
     /// Without a trailing slash; routes are appended as `/v1/...`.
     base: Arc<str>,
-    /// The full `Authorization` header value.
-    auth: Arc<str>,
+    /// `base` parsed once: a request only sets the path, so the host is not
+    /// parsed again for every call of a rollout.
+    base_url: Url,
+    /// The full `Authorization` header value, marked sensitive so that it is
+    /// never logged.
+    auth: HeaderValue,
 }
 
 impl std::fmt::Debug for AgentClient {
@@ -151,15 +156,23 @@ impl AgentClient {
 
     fn with_http(http: reqwest::Client, base_url: &str, token: &str) -> Result<Self, AgentError> {
         let base = base_url.trim_end_matches('/');
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
+        let parsed = Url::parse(base)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+            .filter(|u| u.query().is_none() && u.fragment().is_none());
+        let Some(parsed) = parsed else {
             return Err(AgentError::Config(format!(
-                "{base_url:?} is not an http(s) URL"
+                "{base_url:?} is not an http(s) URL without query or fragment"
             )));
-        }
+        };
+        let mut auth = HeaderValue::from_str(&format!("Bearer {token}"))
+            .map_err(|_| AgentError::Config("the token must be visible ASCII characters".into()))?;
+        auth.set_sensitive(true);
         Ok(Self {
             http,
             base: base.into(),
-            auth: format!("Bearer {token}").into(),
+            base_url: parsed,
+            auth,
         })
     }
 
@@ -254,10 +267,15 @@ impl AgentClient {
         path: &str,
         body: Option<bytes::Bytes>,
     ) -> Result<T, AgentError> {
+        let mut url = self.base_url.clone();
+        url.set_path(&format!(
+            "{}{path}",
+            self.base_url.path().trim_end_matches('/')
+        ));
         let mut req = self
             .http
-            .request(method, format!("{}{path}", self.base))
-            .header(reqwest::header::AUTHORIZATION, &*self.auth);
+            .request(method, url)
+            .header(reqwest::header::AUTHORIZATION, self.auth.clone());
         if let Some(b) = body {
             req = req
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -337,6 +355,8 @@ mod tests {
     #[test]
     fn base_url_must_be_http() {
         assert!(AgentClient::new("ftp://x", "t", &ClientOptions::default()).is_err());
+        assert!(AgentClient::new("http://", "t", &ClientOptions::default()).is_err());
+        assert!(AgentClient::new("http://h/?q=1", "t", &ClientOptions::default()).is_err());
         let c = AgentClient::new(
             "http://127.0.0.1:1/devices/dev-00001/",
             "t",
