@@ -2,6 +2,8 @@
 //! switch, or after it while the health check runs, and restarted. The device
 //! must always hold one whole version, and the deployment must end cleanly.
 
+mod support;
+
 use std::{
     io::{BufRead, BufReader},
     path::{Path, PathBuf},
@@ -60,17 +62,7 @@ async fn call(
     path: &str,
     body: Option<serde_json::Value>,
 ) -> (u16, Vec<u8>) {
-    let mut req = reqwest::Client::new()
-        .request(method, format!("{base}{path}"))
-        .header("Authorization", format!("Bearer {TOKEN}"))
-        .timeout(Duration::from_secs(5));
-    if let Some(b) = body {
-        req = req
-            .header("Content-Type", "application/json")
-            .body(serde_json::to_vec(&b).unwrap());
-    }
-    let resp = req.send().await.unwrap();
-    (resp.status().as_u16(), resp.bytes().await.unwrap().to_vec())
+    support::call(base, TOKEN, method, path, body).await
 }
 
 /// Writes two modules of ~2 MiB for `version` and configures it.
@@ -122,22 +114,7 @@ async fn start(base: &str, id: &str, version: &str) {
 }
 
 async fn wait_terminal(base: &str, id: &str) -> Deployment {
-    let until = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < until {
-        let (_, body) = call(
-            base,
-            reqwest::Method::GET,
-            &format!("/v1/deployments/{id}"),
-            None,
-        )
-        .await;
-        let d: Deployment = serde_json::from_slice(&body).unwrap();
-        if d.state.is_terminal() {
-            return d;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("deployment {id} did not end");
+    support::wait_terminal(base, TOKEN, id).await
 }
 
 fn product_dir(dir: &Path) -> PathBuf {

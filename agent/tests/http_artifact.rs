@@ -1,6 +1,8 @@
 //! Real mode fetches `http://` artifacts with reqwest and verifies them; the
 //! artifact server here is a minimal HTTP/1.1 responder on 127.0.0.1:0.
 
+mod support;
+
 use std::{sync::Arc, time::Duration};
 
 use rollwright_agent::{RealAgent, RealConfig, Token};
@@ -36,22 +38,15 @@ async fn artifact_server(body: Vec<u8>) -> String {
     format!("http://{addr}")
 }
 
+const TOKEN: &str = "t";
+
 async fn call(
     base: &str,
     method: reqwest::Method,
     path: &str,
     body: Option<serde_json::Value>,
 ) -> (u16, Vec<u8>) {
-    let mut req = reqwest::Client::new()
-        .request(method, format!("{base}{path}"))
-        .header("Authorization", "Bearer t");
-    if let Some(b) = body {
-        req = req
-            .header("Content-Type", "application/json")
-            .body(serde_json::to_vec(&b).unwrap());
-    }
-    let resp = req.send().await.unwrap();
-    (resp.status().as_u16(), resp.bytes().await.unwrap().to_vec())
+    support::call(base, TOKEN, method, path, body).await
 }
 
 async fn deploy(base: &str, id: &str, version: &str, url: &str, sha: &str) -> Deployment {
@@ -73,21 +68,7 @@ async fn deploy(base: &str, id: &str, version: &str, url: &str, sha: &str) -> De
     )
     .await;
     assert_eq!(s, 201);
-    for _ in 0..250 {
-        let (_, b) = call(
-            base,
-            reqwest::Method::GET,
-            &format!("/v1/deployments/{id}"),
-            None,
-        )
-        .await;
-        let d: Deployment = serde_json::from_slice(&b).unwrap();
-        if d.state.is_terminal() {
-            return d;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("deployment did not end");
+    support::wait_terminal(base, TOKEN, id).await
 }
 
 #[tokio::test]
@@ -106,7 +87,7 @@ async fn http_artifacts_are_fetched_verified_and_refused_when_missing() {
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(rollwright_agent::serve(
         listener,
-        rollwright_agent::app(Arc::new(agent), Token::new("t").unwrap()),
+        rollwright_agent::app(Arc::new(agent), Token::new(TOKEN).unwrap()),
     ));
 
     let d = deploy(&base, "u-1", "1.0.0", &format!("{server}/module.bin"), &sha).await;
