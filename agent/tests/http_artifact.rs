@@ -3,7 +3,7 @@
 
 mod support;
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use rollwright_agent::{RealAgent, RealConfig, Token};
 use rollwright_protocol::{Deployment, DeploymentState};
