@@ -138,7 +138,7 @@ fn ceiling(ctx: &Ctx) -> anyhow::Result<Value> {
     let fleet = FleetProcess::start(&ctx.files, CEILING_DEVICES)?;
     prewarm(&fleet.root, CEILING_DEVICES, &ctx.body)?;
     let body_file = ctx.body_file.to_string_lossy();
-    let mut v = wrk("ceiling.lua", &fleet.root, &[&body_file])?;
+    let mut v = wrk("update", &fleet.root, &[&body_file])?;
     v["devices_per_s"] = json!(v["requests_per_s"].as_f64().unwrap_or(f64::NAN) / 3.0);
     Ok(v)
 }
@@ -146,21 +146,20 @@ fn ceiling(ctx: &Ctx) -> anyhow::Result<Value> {
 /// wrk at 64 connections reading devices: the agent's cheapest call.
 fn get_device(ctx: &Ctx) -> anyhow::Result<Value> {
     let fleet = FleetProcess::start(&ctx.files, CEILING_DEVICES)?;
-    wrk("get_device.lua", &fleet.root, &[])
+    wrk("get-device", &fleet.root, &[])
 }
 
-/// Runs wrk for 5 s with a script of `bench/lua/` that is given the token,
-/// the number of devices and `extra`, and prints one `WRK {...}` line.
-fn wrk(script: &str, root: &str, extra: &[&str]) -> anyhow::Result<Value> {
-    let lua = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("lua")
-        .join(script);
+/// Runs wrk for 5 s with `bench/lua/fleet.lua` in `mode`, which prints one
+/// `WRK {...}` line.
+fn wrk(mode: &str, root: &str, extra: &[&str]) -> anyhow::Result<Value> {
+    let lua = Path::new(env!("CARGO_MANIFEST_DIR")).join("lua/fleet.lua");
     let mut v = json_line(
         Command::new("wrk")
             .args(["-t2", &format!("-c{CONNECTIONS}"), "-d5s", "-s"])
             .arg(&lua)
             .arg(root)
             .arg("--")
+            .arg(mode)
             .arg(TOKEN)
             .arg(CEILING_DEVICES.to_string())
             .args(extra),
