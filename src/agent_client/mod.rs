@@ -7,7 +7,7 @@
 //! (see [`AgentClient::for_device`]). A fleet device is just a base URL
 //! `http://127.0.0.1:PORT/devices/{id}`; the client appends `/v1/...`.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 use reqwest::{Method, StatusCode, Url};
@@ -117,10 +117,9 @@ impl AgentError {
 pub struct AgentClient {
     /// Shared by every device's client: one connection pool.
     http: reqwest::Client,
-    /// Without a trailing slash; routes are appended as `/v1/...`.
-    base: Arc<str>,
-    /// `base` parsed once: a request only sets the path, so the host is not
-    /// parsed again for every call of a rollout.
+    /// Parsed once: a request only sets the path (the base path without its
+    /// trailing slash, then `/v1/...`), so the host is not parsed again for
+    /// every call of a rollout.
     base_url: Url,
     /// The full `Authorization` header value, marked sensitive so that it is
     /// never logged.
@@ -130,7 +129,7 @@ pub struct AgentClient {
 impl std::fmt::Debug for AgentClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AgentClient")
-            .field("base", &self.base)
+            .field("base", &self.base_url())
             .finish_non_exhaustive()
     }
 }
@@ -170,14 +169,14 @@ impl AgentClient {
         auth.set_sensitive(true);
         Ok(Self {
             http,
-            base: base.into(),
             base_url: parsed,
             auth,
         })
     }
 
+    /// The agent's base URL, without a trailing slash.
     pub fn base_url(&self) -> &str {
-        &self.base
+        self.base_url.as_str().trim_end_matches('/')
     }
 
     /// `GET /v1/health`
