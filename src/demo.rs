@@ -485,10 +485,6 @@ fn replay(
             Ending::Succeeded | Ending::Error => {
                 let deploying = t0 + Span::seconds(4);
                 changes.extend([
-                    DeviceUpdateChange::Attempt {
-                        id: id.clone(),
-                        at: t0,
-                    },
                     tr(Configuring, t0),
                     tr(Configured, t0 + Span::seconds(2)),
                     tr(Deploying, deploying),

@@ -5,7 +5,7 @@
 
 mod agent_support;
 
-use agent_support::{request, start, Agent, Mode, PRODUCT, TOKEN};
+use agent_support::{raw_url, request, start, Agent, Mode, PRODUCT, TOKEN};
 use reqwest::Method;
 use rollwright::agent_client::AgentError;
 use rollwright_protocol::{DeploymentState, PROTOCOL_VERSION};
@@ -43,6 +43,10 @@ both_modes!(
     module_name_with_path_separator_gets_400,
     unknown_deployment_is_404,
     unknown_route_is_404_with_error_body,
+    trailing_data_after_a_json_body_gets_400_and_changes_nothing,
+    a_path_segment_that_is_not_utf8_gets_400_json_naming_it,
+    the_bearer_scheme_is_case_insensitive,
+    every_manifest_rule_of_the_catalog_is_the_agents,
 );
 
 fn rejected(e: AgentError) -> (u16, rollwright_protocol::ErrorBody) {
@@ -53,6 +57,7 @@ fn rejected(e: AgentError) -> (u16, rollwright_protocol::ErrorBody) {
 }
 
 mod cases {
+    pub use super::more_cases::*;
     use super::*;
 
     pub async fn health_names_the_protocol_version(a: Agent) {
@@ -346,6 +351,395 @@ mod cases {
             (status, body["code"].as_str()),
             (405, Some("method_not_allowed"))
         );
+    }
+}
+
+mod more_cases {
+    use super::*;
+
+    pub async fn trailing_data_after_a_json_body_gets_400_and_changes_nothing(a: Agent) {
+        let config = serde_json::to_vec(&a.config("1.0.0")).unwrap();
+        let path = format!("/v1/products/{PRODUCT}/config");
+        for tail in [&b"]"[..], b" garbage", b"{}"] {
+            let body = [&config[..], tail].concat();
+            let (status, err) = a.raw(Method::PUT, &path, Some(TOKEN), Some(body)).await;
+            assert_eq!(
+                (status, err["code"].as_str()),
+                (400, Some("invalid")),
+                "{err}"
+            );
+            assert_eq!(err["field"], "body");
+        }
+        assert!(
+            !a.client
+                .device()
+                .await
+                .unwrap()
+                .products
+                .contains_key(PRODUCT),
+            "no configuration written"
+        );
+
+        a.client
+            .put_config(PRODUCT, &a.config("1.0.0"))
+            .await
+            .unwrap();
+        let start = serde_json::to_vec(&request("u-1", "1.0.0")).unwrap();
+        for tail in [
+            &b" garbage"[..],
+            br#"{"id":"u-2","product":"conformance-app","version":"1.0.0"}"#,
+        ] {
+            let body = [&start[..], tail].concat();
+            let (status, err) = a
+                .raw(Method::POST, "/v1/deployments", Some(TOKEN), Some(body))
+                .await;
+            assert_eq!(
+                (status, err["field"].as_str()),
+                (400, Some("body")),
+                "{err}"
+            );
+        }
+        assert_eq!(
+            rejected(a.client.deployment("u-1").await.unwrap_err()).0,
+            404,
+            "nothing deployed"
+        );
+        assert!(a.client.installs().await.unwrap().installs.is_empty());
+        // Whitespace after the value is not data.
+        let body = [&start[..], b" \n\t"].concat();
+        let (status, _) = a
+            .raw(Method::POST, "/v1/deployments", Some(TOKEN), Some(body))
+            .await;
+        assert_eq!(status, 201);
+    }
+
+    pub async fn a_path_segment_that_is_not_utf8_gets_400_json_naming_it(a: Agent) {
+        const BAD: &str = "%FF%FE";
+        let routes: [(Method, String, &str); 6] = [
+            (
+                Method::PUT,
+                format!("/v1/products/app{BAD}/config"),
+                "product",
+            ),
+            (
+                Method::DELETE,
+                format!("/v1/products/{BAD}/config"),
+                "product",
+            ),
+            (Method::GET, format!("/v1/deployments/{BAD}"), "id"),
+            (
+                Method::POST,
+                format!("/v1/deployments/u{BAD}/rollback"),
+                "id",
+            ),
+            (Method::GET, format!("/v1/deployments/{BAD}x"), "id"),
+            (
+                Method::PUT,
+                "/v1/products/app%FF/config".to_string(),
+                "product",
+            ),
+        ];
+        let body = serde_json::to_vec(&a.config("1.0.0")).unwrap();
+        let mut urls: Vec<(Method, String, &str)> = routes
+            .iter()
+            .map(|(m, path, field)| (m.clone(), format!("{}{path}", a.base), *field))
+            .collect();
+        if a.mode_is_fleet() {
+            // The device segment of every per-device route, too.
+            for (m, path) in [
+                (Method::GET, "/v1/health"),
+                (Method::GET, "/v1/device"),
+                (Method::PUT, "/v1/products/conformance-app/config"),
+                (Method::DELETE, "/v1/products/conformance-app/config"),
+                (Method::POST, "/v1/deployments"),
+                (Method::GET, "/v1/deployments/u-1"),
+                (Method::POST, "/v1/deployments/u-1/rollback"),
+                (Method::GET, "/v1/debug/installs"),
+            ] {
+                urls.push((m, format!("{}/devices/dev{BAD}{path}", a.root), "device"));
+            }
+        }
+        for (method, url, field) in urls {
+            let (status, content_type, err) =
+                raw_url(method.clone(), &url, Some(TOKEN), Some(body.clone())).await;
+            assert_eq!(
+                (
+                    status,
+                    content_type.as_deref(),
+                    err["code"].as_str(),
+                    err["field"].as_str()
+                ),
+                (400, Some("application/json"), Some("invalid"), Some(field)),
+                "{method} {url}: {err}"
+            );
+        }
+        assert!(!a
+            .client
+            .device()
+            .await
+            .unwrap()
+            .products
+            .contains_key(PRODUCT));
+    }
+
+    pub async fn the_bearer_scheme_is_case_insensitive(a: Agent) {
+        for scheme in ["bearer", "BEARER", "bEaReR"] {
+            let resp = reqwest::Client::new()
+                .get(format!("{}/v1/health", a.base))
+                .header("Authorization", format!("{scheme} {TOKEN}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status().as_u16(), 200, "{scheme}");
+        }
+        let resp = reqwest::Client::new()
+            .get(format!("{}/v1/health", a.base))
+            .header("Authorization", format!("Bearer {}", TOKEN.to_uppercase()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            resp.status().as_u16(),
+            401,
+            "the token itself is case-sensitive"
+        );
+    }
+
+    /// Every manifest the catalog imports an agent accepts, and every one the
+    /// catalog refuses an agent refuses too, naming the same field.
+    pub async fn every_manifest_rule_of_the_catalog_is_the_agents(a: Agent) {
+        for (what, toml) in manifest_cases::all() {
+            let catalog = rollwright::domain::Manifest::parse(&toml).map_err(|e| e.field);
+            let table: toml::Table = toml.parse().unwrap();
+            let version = table["version"].as_str().unwrap_or_default().to_owned();
+            let product = table["product"].as_str().unwrap_or_default().to_owned();
+            let body = serde_json::json!({"version": version, "manifest": table});
+            let (status, err) = a
+                .raw(
+                    Method::PUT,
+                    &format!("/v1/products/{}/config", urlencode(&product)),
+                    Some(TOKEN),
+                    Some(serde_json::to_vec(&body).unwrap()),
+                )
+                .await;
+            match catalog {
+                Ok(_) => assert_eq!(
+                    status, 200,
+                    "{what}: the catalog imports it, the agent says {err}"
+                ),
+                Err(field) => {
+                    assert_eq!(
+                        status, 400,
+                        "{what}: the catalog refuses {field}, the agent accepts it"
+                    );
+                    let agent_field = err["field"].as_str().unwrap_or_default();
+                    let agent_field = agent_field.strip_prefix("manifest.").unwrap_or(agent_field);
+                    assert_eq!(agent_field, field, "{what}: {err}");
+                }
+            }
+        }
+    }
+
+    fn urlencode(s: &str) -> String {
+        s.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    }
+}
+
+/// Manifests at and around every rule of docs/manifest.md, as TOML.
+mod manifest_cases {
+    const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+    /// A TOML string literal.
+    fn q(s: &str) -> String {
+        toml::Value::from(s).to_string()
+    }
+
+    fn module(name: &str, version: &str, artifact: &str, sha: &str) -> String {
+        format!(
+            "[[modules]]\nname = {}\nversion = {}\nartifact = {}\nsha256 = {}\n",
+            q(name),
+            q(version),
+            q(artifact),
+            q(sha)
+        )
+    }
+
+    fn ok_module(name: &str) -> String {
+        module(name, "1.0", &format!("https://a.example/{name}.tgz"), SHA)
+    }
+
+    fn manifest(product: &str, version: &str, extra: &str, modules: &str) -> String {
+        format!(
+            "product = {}\nversion = {}\n{extra}\n{modules}",
+            q(product),
+            q(version)
+        )
+    }
+
+    pub fn all() -> Vec<(String, String)> {
+        let mut cases = Vec::new();
+        let mut case = |what: &str, toml: String| cases.push((what.to_owned(), toml));
+        let fixtures =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/manifests");
+        for entry in std::fs::read_dir(fixtures).unwrap() {
+            let path = entry.unwrap().path();
+            case(
+                &path.display().to_string(),
+                std::fs::read_to_string(&path).unwrap(),
+            );
+        }
+        let good = ok_module("core");
+        case("plain", manifest("acme-erp", "2.4.0", "", &good));
+        case(
+            "64-character names",
+            manifest(&"p".repeat(64), "2.4.0", "", &ok_module(&"m".repeat(64))),
+        );
+        case(
+            "65-character product",
+            manifest(&"p".repeat(65), "2.4.0", "", &good),
+        );
+        case(
+            "65-character module",
+            manifest("acme-erp", "2.4.0", "", &ok_module(&"m".repeat(65))),
+        );
+        case(
+            "128-character module",
+            manifest("acme-erp", "2.4.0", "", &ok_module(&"m".repeat(128))),
+        );
+        case(
+            "upper-case module",
+            manifest("acme-erp", "2.4.0", "", &ok_module("Core")),
+        );
+        case("upper-case product", manifest("Acme", "2.4.0", "", &good));
+        case("product with ..", manifest("a..b", "2.4.0", "", &good));
+        case(
+            "module with ..",
+            manifest("acme-erp", "2.4.0", "", &ok_module("a..b")),
+        );
+        case(
+            "module with a dash first",
+            manifest("acme-erp", "2.4.0", "", &ok_module("-core")),
+        );
+        case(
+            "module with a space",
+            manifest("acme-erp", "2.4.0", "", &ok_module("co re")),
+        );
+        case(
+            "no modules",
+            manifest("acme-erp", "2.4.0", "modules = []", ""),
+        );
+        case(
+            "256 modules",
+            manifest(
+                "acme-erp",
+                "2.4.0",
+                "",
+                &(0..256)
+                    .map(|i| ok_module(&format!("m{i}")))
+                    .collect::<String>(),
+            ),
+        );
+        case(
+            "257 modules",
+            manifest(
+                "acme-erp",
+                "2.4.0",
+                "",
+                &(0..257)
+                    .map(|i| ok_module(&format!("m{i}")))
+                    .collect::<String>(),
+            ),
+        );
+        case(
+            "duplicate module",
+            manifest(
+                "acme-erp",
+                "2.4.0",
+                "",
+                &(ok_module("core") + &ok_module("core")),
+            ),
+        );
+        case("version not semver", manifest("acme-erp", "2.4", "", &good));
+        case("pre-release", manifest("acme-erp", "3.0.0-rc.1", "", &good));
+        let notes = |n: usize| format!("release_notes = {}", q(&"x".repeat(n)));
+        case(
+            "64 KiB of notes",
+            manifest("acme-erp", "2.4.0", &notes(64 * 1024), &good),
+        );
+        case(
+            "notes over 64 KiB",
+            manifest("acme-erp", "2.4.0", &notes(64 * 1024 + 1), &good),
+        );
+        let with = |version: &str, artifact: &str, sha: &str| {
+            manifest(
+                "acme-erp",
+                "2.4.0",
+                "",
+                &module("core", version, artifact, sha),
+            )
+        };
+        let url = "https://a.example/core.tgz";
+        case("module version 2024.02", with("2024.02", url, SHA));
+        case("module version ..", with("..", url, SHA));
+        case("module version with a space", with("1 0", url, SHA));
+        case("module version with a slash", with("1/0", url, SHA));
+        case("module version of 65", with(&"1".repeat(65), url, SHA));
+        case("empty module version", with("", url, SHA));
+        case("ftp artifact", with("1.0", "ftp://a.example/x", SHA));
+        case(
+            "artifact with a space",
+            with("1.0", "https://a.example/x y", SHA),
+        );
+        case(
+            "artifact with a control character",
+            with("1.0", "https://a.example/x\u{1}", SHA),
+        );
+        case(
+            "artifact of 2048",
+            with(
+                "1.0",
+                &format!("https://a.example/{}", "x".repeat(2048 - 18)),
+                SHA,
+            ),
+        );
+        case(
+            "artifact over 2048",
+            with(
+                "1.0",
+                &format!("https://a.example/{}", "x".repeat(2048 - 17)),
+                SHA,
+            ),
+        );
+        case("file artifact", with("1.0", "file:///srv/core.tgz", SHA));
+        case("upper-case sha256", with("1.0", url, &SHA.to_uppercase()));
+        case("short sha256", with("1.0", url, "abc"));
+        let health = |h: &str| {
+            manifest(
+                "acme-erp",
+                "2.4.0",
+                "",
+                &(good.clone() + "[health_check]\n" + h),
+            )
+        };
+        case(
+            "health check",
+            health("command = [\"/bin/true\"]\ntimeout_ms = 5000\n"),
+        );
+        case("empty health command", health("command = []\n"));
+        case("blank health program", health("command = [\" \"]\n"));
+        case(
+            "zero health timeout",
+            health("command = [\"x\"]\ntimeout_ms = 0\n"),
+        );
+        cases
     }
 }
 

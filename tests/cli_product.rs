@@ -91,13 +91,13 @@ fn a_malformed_sha256_is_refused() {
     assert_refused(
         &manifest("2.4.0", &[("core", "abc123")]),
         "modules[0].sha256",
-        "64 lowercase hex",
+        "64 lower-case hex",
     );
     let upper = SHA.to_uppercase();
     assert_refused(
         &manifest("2.4.0", &[("core", &upper)]),
         "modules[0].sha256",
-        "64 lowercase hex",
+        "64 lower-case hex",
     );
 }
 

@@ -13,7 +13,7 @@ use subtle::ConstantTimeEq;
 
 use crate::error::ApiError;
 
-/// The expected `Authorization` header value, `Bearer <token>`.
+/// The expected bearer token.
 #[derive(Clone)]
 pub struct Token(Arc<[u8]>);
 
@@ -22,7 +22,7 @@ impl Token {
     pub fn new(token: &str) -> anyhow::Result<Self> {
         let token = token.trim();
         anyhow::ensure!(!token.is_empty(), "the token is empty");
-        Ok(Self(format!("Bearer {token}").into_bytes().into()))
+        Ok(Self(token.as_bytes().into()))
     }
 
     /// Reads the token from the first line of `path`.
@@ -32,8 +32,15 @@ impl Token {
         Self::new(text.lines().next().unwrap_or(""))
     }
 
+    /// `Authorization: Bearer <token>`; the scheme is case-insensitive and
+    /// may be followed by more than one space (RFC 7235 §2.1).
     fn accepts(&self, header: &[u8]) -> bool {
-        header.ct_eq(&self.0).into()
+        let Some(space) = header.iter().position(|b| *b == b' ') else {
+            return false;
+        };
+        let (scheme, rest) = header.split_at(space);
+        let credentials = rest.trim_ascii_start();
+        scheme.eq_ignore_ascii_case(b"bearer") && bool::from(credentials.ct_eq(&self.0))
     }
 }
 
@@ -46,5 +53,34 @@ pub async fn require_token(State(token): State<Token>, req: Request, next: Next)
         next.run(req).await
     } else {
         ApiError::unauthorized().into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive_and_the_token_is_not() {
+        let t = Token::new("s3cret").unwrap();
+        for ok in [
+            "Bearer s3cret",
+            "bearer s3cret",
+            "BEARER s3cret",
+            "Bearer   s3cret",
+        ] {
+            assert!(t.accepts(ok.as_bytes()), "{ok}");
+        }
+        for bad in [
+            "Bearer S3cret",
+            "Bearer s3cret ",
+            "Bearers3cret",
+            "Basic s3cret",
+            "s3cret",
+            "Bearer ",
+            "",
+        ] {
+            assert!(!t.accepts(bad.as_bytes()), "{bad:?}");
+        }
     }
 }

@@ -85,6 +85,10 @@ pub fn parse(args: &[String]) -> anyhow::Result<Command> {
                 .with_context(|| format!("--label {l}: expected k=v"))?;
             labels.insert(k.to_string(), v.to_string());
         }
+        rollwright_protocol::validate::labels(
+            "--label",
+            labels.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        )?;
         return Ok(Command::Serve {
             listen,
             token_file,
@@ -182,6 +186,23 @@ mod tests {
             "fleet --devices 3 --listen 127.0.0.1:0 --token-file t --bogus 1"
         ))
         .is_err());
+    }
+
+    #[test]
+    fn labels_follow_the_protocol_rule() {
+        let serve = |label: &str| {
+            parse(&args(&format!(
+                "serve --data-dir d --listen 127.0.0.1:0 --token-file t --label {label}"
+            )))
+        };
+        assert!(serve("site=lyon").is_ok());
+        for bad in ["site=ly#on".to_string(), format!("site={}", "x".repeat(65))] {
+            let Err(e) = serve(&bad) else {
+                panic!("{bad} accepted")
+            };
+            let e = e.to_string();
+            assert!(e.contains("--label"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use rollwright_protocol::{
     rfc3339, ConfigRequest, Deployment, DeploymentRequest, DeploymentState, DeviceInfo, Installs,
-    LogEntry, LogLevel, ModuleRef, ProductState, WireManifest,
+    LogEntry, LogLevel, ModuleRef, ProductState, WireManifest, MAX_KEPT_DEPLOYMENTS,
 };
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +22,10 @@ pub struct DeviceState {
     /// Installs per deployment id: the proof that no deployment ran twice.
     pub installs: BTreeMap<String, u32>,
     pub install_total: u64,
+    /// Numbers deployments in the order they began, so the oldest can be
+    /// forgotten first.
+    #[serde(default)]
+    pub next_seq: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -47,6 +51,9 @@ pub struct Record {
     pub manifest: WireManifest,
     /// What was deployed before, so rollback can return to it.
     pub from: Option<Deployed>,
+    /// Order of beginning on this device (0 for states saved before it existed).
+    #[serde(default)]
+    pub seq: u64,
 }
 
 /// What `begin` decided.
@@ -140,18 +147,52 @@ impl DeviceState {
 
     /// Sets the configured version; any version, lower ones too (cancel of a
     /// scheduled update configures the previous version back).
+    ///
+    /// Allowed while a deployment of the product runs: that deployment carries
+    /// on with the manifest it started with, and its log says the
+    /// configuration changed under it.
     pub fn put_config(&mut self, product: &str, req: ConfigRequest) -> ProductState {
         let p = self.products.entry(product.to_string()).or_default();
+        let version = req.manifest.version.clone();
         p.configured = Some(req.manifest);
-        p.wire()
+        let state = p.wire();
+        self.note_config_change(product, Some(&version));
+        state
     }
 
+    /// Allowed while a deployment runs, as [`DeviceState::put_config`] is.
     pub fn revoke_config(&mut self, product: &str) -> Result<ProductState, ApiError> {
         let p = self.products.get_mut(product).ok_or_else(|| {
             ApiError::not_found(format!("product {product} is not on this device"))
         })?;
         p.configured = None;
-        Ok(p.wire())
+        let state = p.wire();
+        self.note_config_change(product, None);
+        Ok(state)
+    }
+
+    /// Tells the product's running deployment, in its log, that the
+    /// configuration no longer names its version.
+    fn note_config_change(&mut self, product: &str, configured: Option<&str>) {
+        let Some(busy) = self.products.get(product).and_then(|p| p.busy.clone()) else {
+            return;
+        };
+        let Some(r) = self.deployments.get_mut(&busy) else {
+            return;
+        };
+        if configured == Some(r.dep.version.as_str()) {
+            return;
+        }
+        r.dep.log.push(entry(
+            LogLevel::Warn,
+            "CONFIGURATION_CHANGED",
+            format!(
+                "the configuration changed to {} while this deployment runs; it carries on with {}",
+                configured.unwrap_or("none (revoked)"),
+                r.dep.version
+            ),
+            None,
+        ));
     }
 
     pub fn deployment(&self, id: &str) -> Result<&Record, ApiError> {
@@ -243,19 +284,46 @@ impl DeviceState {
             self.install_total += 1;
             self.products.get_mut(&req.product).expect("present").busy = Some(req.id.clone());
         }
+        let seq = self.next_seq;
+        self.next_seq += 1;
         self.deployments.insert(
             req.id.clone(),
             Record {
                 dep: dep.clone(),
                 manifest,
                 from,
+                seq,
             },
         );
+        self.forget_oldest_deployments();
         Ok(if already {
             Begin::AlreadyDeployed(dep)
         } else {
             Begin::New(dep)
         })
+    }
+
+    /// Keeps at most [`MAX_KEPT_DEPLOYMENTS`]: the oldest terminal ones go
+    /// first, but never a product's latest, which rollback may still need.
+    fn forget_oldest_deployments(&mut self) {
+        while self.deployments.len() > MAX_KEPT_DEPLOYMENTS {
+            let mut latest: HashMap<&str, u64> = HashMap::new();
+            for r in self.deployments.values() {
+                let seq = latest.entry(r.dep.product.as_str()).or_default();
+                *seq = (*seq).max(r.seq);
+            }
+            let oldest = self
+                .deployments
+                .iter()
+                .filter(|(_, r)| {
+                    r.dep.state.is_terminal() && latest[r.dep.product.as_str()] != r.seq
+                })
+                .min_by_key(|(_, r)| r.seq)
+                .map(|(id, _)| id.clone());
+            let Some(id) = oldest else { return };
+            self.deployments.remove(&id);
+            self.installs.remove(&id);
+        }
     }
 
     /// Finishes a running (or rolling back) deployment: `succeeded` switches the
@@ -370,5 +438,103 @@ impl Product {
                 .map(|d| d.modules.clone())
                 .unwrap_or_default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rollwright_protocol::WireModule;
+
+    fn config(version: &str) -> ConfigRequest {
+        ConfigRequest {
+            version: version.into(),
+            manifest: WireManifest {
+                product: "app".into(),
+                version: version.into(),
+                release_notes: None,
+                modules: vec![WireModule {
+                    name: "core".into(),
+                    version: version.into(),
+                    artifact: "file:///tmp/core".into(),
+                    sha256: "a".repeat(64),
+                }],
+                health_check: None,
+            },
+        }
+    }
+
+    fn start(state: &mut DeviceState, id: &str, version: &str) {
+        state.put_config("app", config(version));
+        let req = DeploymentRequest {
+            id: id.into(),
+            product: "app".into(),
+            version: version.into(),
+        };
+        assert!(matches!(state.begin(req).unwrap(), Begin::New(_)));
+    }
+
+    #[test]
+    fn changing_or_revoking_the_configuration_under_a_running_deployment_is_logged() {
+        let mut state = DeviceState::default();
+        start(&mut state, "d1", "1.0.0");
+        state.put_config("app", config("1.0.0"));
+        assert!(state.deployments["d1"]
+            .dep
+            .log
+            .iter()
+            .all(|l| l.code != "CONFIGURATION_CHANGED"));
+        state.put_config("app", config("2.0.0"));
+        state.revoke_config("app").unwrap();
+        let changed: Vec<_> = state.deployments["d1"]
+            .dep
+            .log
+            .iter()
+            .filter(|l| l.code == "CONFIGURATION_CHANGED")
+            .map(|l| l.message.clone())
+            .collect();
+        assert_eq!(changed.len(), 2, "{changed:?}");
+        assert!(
+            changed[0].contains("2.0.0") && changed[1].contains("revoked"),
+            "{changed:?}"
+        );
+        // It carries on with the version it started with.
+        let done = state
+            .finish("d1", DeploymentState::Succeeded, vec![])
+            .unwrap();
+        assert_eq!(done.version, "1.0.0");
+    }
+
+    #[test]
+    fn the_oldest_finished_deployments_are_forgotten_but_never_a_products_latest() {
+        let mut state = DeviceState::default();
+        for n in 0..MAX_KEPT_DEPLOYMENTS + 5 {
+            let id = format!("d{n}");
+            start(&mut state, &id, &format!("1.0.{n}"));
+            state.finish(&id, DeploymentState::Failed, vec![]).unwrap();
+        }
+        assert_eq!(state.deployments.len(), MAX_KEPT_DEPLOYMENTS);
+        assert_eq!(state.installs.len(), MAX_KEPT_DEPLOYMENTS);
+        for n in 0..5 {
+            assert!(
+                state.deployment(&format!("d{n}")).is_err(),
+                "d{n} forgotten"
+            );
+        }
+        assert!(state.deployment("d5").is_ok());
+
+        // A running deployment is never forgotten, however old.
+        let mut state = DeviceState::default();
+        start(&mut state, "running", "2.0.0");
+        for n in 0..MAX_KEPT_DEPLOYMENTS + 5 {
+            let id = format!("x{n}");
+            state.products.get_mut("app").unwrap().busy = None;
+            start(&mut state, &id, &format!("1.0.{n}"));
+            state.finish(&id, DeploymentState::Failed, vec![]).unwrap();
+        }
+        assert!(state.deployment("running").is_ok());
+        let latest = format!("x{}", MAX_KEPT_DEPLOYMENTS + 4);
+        assert!(state.deployment(&latest).is_ok());
+        assert_eq!(state.deployments.len(), MAX_KEPT_DEPLOYMENTS);
     }
 }

@@ -10,6 +10,8 @@
 //! - [`real`]: real mode: fetch, verify, stage, switch atomically, health
 //!   check, recover after a crash.
 //! - [`fleet`]: fleet mode: N simulated devices with deterministic faults.
+//! - [`segments`]: path parameters, refusing non-UTF-8 ones as `400 invalid`.
+//! - [`server`]: HTTP/1.1 serving with the protocol's head size and time limits.
 //! - [`cli`]: command-line arguments of the binary.
 //!
 //! The agent listens on loopback only and never logs per request.
@@ -22,6 +24,8 @@ pub mod error;
 pub mod fleet;
 pub mod real;
 pub mod routes;
+pub mod segments;
+pub mod server;
 
 use std::sync::Arc;
 
@@ -61,7 +65,7 @@ fn finish(routes: Router<routes::Shared>, backend: routes::Shared, token: Token)
 
 /// Serves `router` on `listener` until the process ends.
 pub async fn serve(listener: TcpListener, router: Router) -> std::io::Result<()> {
-    axum::serve(listener, router).await
+    server::serve_until(listener, router, std::future::pending()).await
 }
 
 /// Refuses anything but a loopback address: the agent is never exposed.

@@ -51,9 +51,7 @@ async fn main() -> anyhow::Result<()> {
             _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
         }
     };
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    rollwright_agent::server::serve_until(listener, router, shutdown).await?;
     if let Some(f) = fleet {
         fleet::persist::save_if_dirty(&f)?;
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::{
     body::Bytes,
-    extract::{rejection::BytesRejection, RawPathParams, State},
+    extract::{rejection::BytesRejection, State},
     http::{header::CONTENT_TYPE, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post, put},
@@ -17,7 +17,7 @@ use rollwright_protocol::{
 };
 use serde::{de::DeserializeOwned, Serialize};
 
-use crate::{backend::Backend, error::ApiError};
+use crate::{backend::Backend, error::ApiError, segments::Segments};
 
 pub type Shared = Arc<dyn Backend>;
 
@@ -60,11 +60,8 @@ fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
     }
 }
 
-fn param<'a>(params: &'a RawPathParams, key: &str) -> Option<&'a str> {
-    params.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
-}
-
-/// Parses a JSON body; errors name the offending field.
+/// Parses a JSON body, exactly one value and nothing after it but
+/// whitespace; errors name the offending field.
 fn parse<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
     let bytes = body.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -74,7 +71,13 @@ fn parse<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, 
         }
     })?;
     let de = &mut serde_json::Deserializer::from_slice(&bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| ApiError::invalid(field_error(&e)))
+    let value = serde_path_to_error::deserialize(&mut *de)
+        .map_err(|e| ApiError::invalid(field_error(&e)))?;
+    // Trailing data would mean the client sent something other than it meant.
+    de.end().map_err(|e| {
+        ApiError::invalid(Invalid::new("body", format!("{e}: one JSON value only")))
+    })?;
+    Ok(value)
 }
 
 fn field_error(e: &serde_path_to_error::Error<serde_json::Error>) -> Invalid {
@@ -101,8 +104,8 @@ fn field_error(e: &serde_path_to_error::Error<serde_json::Error>) -> Invalid {
     Invalid::new(field, msg)
 }
 
-async fn health(State(b): State<Shared>, params: RawPathParams) -> Result<Response, ApiError> {
-    b.check(param(&params, "device"))?;
+async fn health(State(b): State<Shared>, params: Segments) -> Result<Response, ApiError> {
+    b.check(params.get("device"))?;
     Ok(json(
         StatusCode::OK,
         &Health {
@@ -113,42 +116,39 @@ async fn health(State(b): State<Shared>, params: RawPathParams) -> Result<Respon
     ))
 }
 
-async fn device(State(b): State<Shared>, params: RawPathParams) -> Result<Response, ApiError> {
-    let bytes = b.device(param(&params, "device"))?;
+async fn device(State(b): State<Shared>, params: Segments) -> Result<Response, ApiError> {
+    let bytes = b.device(params.get("device"))?;
     Ok(([(CONTENT_TYPE, "application/json")], bytes).into_response())
 }
 
 async fn put_config(
     State(b): State<Shared>,
-    params: RawPathParams,
+    params: Segments,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let dev = param(&params, "device");
+    let dev = params.get("device");
     b.check(dev)?;
-    let product = param(&params, "product").unwrap_or_default();
+    let product = params.get("product").unwrap_or_default();
     validate::name("product", product)?;
     let req: ConfigRequest = parse(body)?;
     validate::config(product, &req)?;
     Ok(json(StatusCode::OK, &b.put_config(dev, product, req)?))
 }
 
-async fn revoke_config(
-    State(b): State<Shared>,
-    params: RawPathParams,
-) -> Result<Response, ApiError> {
-    let dev = param(&params, "device");
+async fn revoke_config(State(b): State<Shared>, params: Segments) -> Result<Response, ApiError> {
+    let dev = params.get("device");
     b.check(dev)?;
-    let product = param(&params, "product").unwrap_or_default();
+    let product = params.get("product").unwrap_or_default();
     validate::name("product", product)?;
     Ok(json(StatusCode::OK, &b.revoke_config(dev, product)?))
 }
 
 async fn start_deployment(
     State(b): State<Shared>,
-    params: RawPathParams,
+    params: Segments,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let dev = param(&params, "device");
+    let dev = params.get("device");
     b.check(dev)?;
     let req: DeploymentRequest = parse(body)?;
     validate::deployment(&req)?;
@@ -161,24 +161,24 @@ async fn start_deployment(
     Ok(json(status, &dep))
 }
 
-async fn deployment(State(b): State<Shared>, params: RawPathParams) -> Result<Response, ApiError> {
-    let dev = param(&params, "device");
+async fn deployment(State(b): State<Shared>, params: Segments) -> Result<Response, ApiError> {
+    let dev = params.get("device");
     b.check(dev)?;
-    let id = param(&params, "id").unwrap_or_default();
+    let id = params.get("id").unwrap_or_default();
     validate::deployment_id("id", id)?;
     Ok(json(StatusCode::OK, &b.deployment(dev, id)?))
 }
 
-async fn rollback(State(b): State<Shared>, params: RawPathParams) -> Result<Response, ApiError> {
-    let dev = param(&params, "device");
+async fn rollback(State(b): State<Shared>, params: Segments) -> Result<Response, ApiError> {
+    let dev = params.get("device");
     b.check(dev)?;
-    let id = param(&params, "id").unwrap_or_default();
+    let id = params.get("id").unwrap_or_default();
     validate::deployment_id("id", id)?;
     Ok(json(StatusCode::OK, &b.rollback(dev, id)?))
 }
 
-async fn installs(State(b): State<Shared>, params: RawPathParams) -> Result<Response, ApiError> {
-    let dev = param(&params, "device");
+async fn installs(State(b): State<Shared>, params: Segments) -> Result<Response, ApiError> {
+    let dev = params.get("device");
     b.check(dev)?;
     Ok(json(StatusCode::OK, &b.installs(dev)?))
 }

@@ -17,6 +17,19 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// Largest request body an agent accepts; larger bodies get 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// Largest request head (request line and headers) an agent reads; a larger
+/// one gets its connection closed.
+pub const MAX_HEAD_BYTES: usize = 16 * 1024;
+
+/// How long an agent waits for a request head: an idle keep-alive
+/// connection, or a client sending its headers slowly, is closed after it.
+pub const HEAD_TIMEOUT_SECS: u64 = 30;
+
+/// Deployments an agent remembers per device; beyond it the oldest finished
+/// ones are forgotten (never a product's latest), and a forgotten id is
+/// unknown from then on (`GET` answers 404, a `POST` with it starts anew).
+pub const MAX_KEPT_DEPLOYMENTS: usize = 1000;
+
 /// `GET /v1/health`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

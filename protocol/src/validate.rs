@@ -3,16 +3,22 @@
 
 use std::collections::HashSet;
 
-use crate::{ConfigRequest, DeploymentRequest};
+use crate::{ConfigRequest, DeploymentRequest, WireManifest};
 
-/// Longest product, module or label name.
+/// Longest product, module or label name, and longest label value.
 pub const MAX_NAME_LEN: usize = 64;
+/// Longest module version.
+pub const MAX_MODULE_VERSION_LEN: usize = 64;
 /// Longest deployment id.
 pub const MAX_ID_LEN: usize = 128;
 /// Most modules in one manifest.
 pub const MAX_MODULES: usize = 256;
 /// Longest artifact URL.
 pub const MAX_URL_LEN: usize = 2048;
+/// Longest release notes, in bytes.
+pub const MAX_RELEASE_NOTES_BYTES: usize = 64 * 1024;
+/// Most labels on one device.
+pub const MAX_LABELS: usize = 32;
 
 /// A rule a request broke: which field, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,25 +38,32 @@ impl Invalid {
 }
 
 /// Product and module names: 1–64 of `[a-z0-9._-]`, starting with a letter or
-/// digit. So no path separators, no `..`, nothing a file system would mind.
+/// digit, never containing `..`. They appear in agent URL paths and are
+/// directory names on devices, so nothing a path or a file system would mind.
 pub fn name(field: &str, value: &str) -> Result<(), Invalid> {
     if value.is_empty() || value.len() > MAX_NAME_LEN {
         return Err(Invalid::new(
             field,
-            format!("must be 1 to {MAX_NAME_LEN} characters"),
+            format!(
+                "must be 1 to {MAX_NAME_LEN} characters (got {})",
+                value.len()
+            ),
         ));
     }
-    if value.contains(['/', '\\']) {
-        return Err(Invalid::new(field, "must not contain a path separator"));
+    if value.contains(['/', '\\']) || value.contains("..") {
+        return Err(Invalid::new(
+            field,
+            format!("must not contain '/', '\\' or '..' (got {value:?})"),
+        ));
     }
-    let first_ok = value.as_bytes()[0].is_ascii_alphanumeric();
+    let first_ok = value.as_bytes()[0].is_ascii_lowercase() || value.as_bytes()[0].is_ascii_digit();
     let all_ok = value
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
     if !first_ok || !all_ok {
         return Err(Invalid::new(
             field,
-            "must be lower-case letters, digits, '.', '_' or '-', starting with a letter or digit",
+            format!("must be lower-case letters, digits, '.', '_' or '-', starting with a letter or digit (got {value:?})"),
         ));
     }
     Ok(())
@@ -66,12 +79,14 @@ pub fn version(field: &str, value: &str) -> Result<semver::Version, Invalid> {
 /// `2024.02`), so any 1–64 of `[A-Za-z0-9._+-]`, but never a path component
 /// like `..`, since agents stage modules under it.
 pub fn module_version(field: &str, value: &str) -> Result<(), Invalid> {
-    token(value, 64, b"._+-").then_some(()).ok_or_else(|| {
-        Invalid::new(
-            field,
-            "must be 1 to 64 of letters, digits, '.', '_', '+' or '-', and not '.' or '..'",
-        )
-    })
+    token(value, MAX_MODULE_VERSION_LEN, b"._+-")
+        .then_some(())
+        .ok_or_else(|| {
+            Invalid::new(
+                field,
+                format!("must be 1 to {MAX_MODULE_VERSION_LEN} of letters, digits, '.', '_', '+' or '-', and not '.' or '..' (got {value:?})"),
+            )
+        })
 }
 
 /// 1 to `max` ASCII letters, digits or `extra` bytes, and not a path
@@ -107,76 +122,153 @@ pub fn sha256(field: &str, value: &str) -> Result<(), Invalid> {
     if ok {
         Ok(())
     } else {
-        Err(Invalid::new(field, "must be 64 lower-case hex digits"))
+        Err(Invalid::new(
+            field,
+            format!(
+                "must be 64 lower-case hex digits (got {} characters)",
+                value.len()
+            ),
+        ))
     }
 }
 
-/// An artifact URL: `http://`, `https://` or `file://`.
+/// An artifact URL: `http://`, `https://` or `file://`, without spaces or
+/// control characters.
 pub fn artifact(field: &str, value: &str) -> Result<(), Invalid> {
     if value.len() > MAX_URL_LEN {
         return Err(Invalid::new(
             field,
-            format!("longer than {MAX_URL_LEN} characters"),
+            format!(
+                "must be at most {MAX_URL_LEN} characters (got {})",
+                value.len()
+            ),
         ));
     }
     let rest = ["http://", "https://", "file://"]
         .iter()
         .find_map(|s| value.strip_prefix(s));
     match rest {
-        Some(rest) if !rest.is_empty() && !rest.contains(char::is_whitespace) => Ok(()),
+        Some(rest)
+            if !rest.is_empty() && !rest.chars().any(|c| c.is_whitespace() || c.is_control()) =>
+        {
+            Ok(())
+        }
         _ => Err(Invalid::new(
             field,
-            "must be an http://, https:// or file:// URL",
+            format!("must be an http://, https:// or file:// URL without spaces (got {value:?})"),
         )),
     }
 }
 
-/// A whole `PUT /v1/products/{product}/config` request.
-pub fn config(product: &str, req: &ConfigRequest) -> Result<semver::Version, Invalid> {
-    name("product", product)?;
-    let v = version("version", &req.version)?;
-    let m = &req.manifest;
-    name("manifest.product", &m.product)?;
-    if m.product != product {
+/// A device label: key and value each 1–64 of `[A-Za-z0-9._-]`, so label
+/// selectors (`key=value`) stay unambiguous.
+pub fn label(field: &str, key: &str, value: &str) -> Result<(), Invalid> {
+    let slug = |x: &str| {
+        !x.is_empty()
+            && x.len() <= MAX_NAME_LEN
+            && x.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    };
+    if slug(key) && slug(value) {
+        Ok(())
+    } else {
+        Err(Invalid::new(
+            field,
+            format!("key and value must each be 1 to {MAX_NAME_LEN} of letters, digits, '.', '_' or '-' (got {key:?}={value:?})"),
+        ))
+    }
+}
+
+/// A device's labels: at most [`MAX_LABELS`], each a valid [`label`].
+pub fn labels<'a>(
+    field: &str,
+    labels: impl ExactSizeIterator<Item = (&'a str, &'a str)>,
+) -> Result<(), Invalid> {
+    if labels.len() > MAX_LABELS {
         return Err(Invalid::new(
-            "manifest.product",
-            "must equal the product in the path",
+            field,
+            format!("at most {MAX_LABELS} labels (got {})", labels.len()),
         ));
     }
-    version("manifest.version", &m.version)?;
-    if m.version != req.version {
-        return Err(Invalid::new("manifest.version", "must equal version"));
+    for (key, value) in labels {
+        label(&format!("{field}.{key}"), key, value)?;
     }
-    if m.modules.len() > MAX_MODULES {
+    Ok(())
+}
+
+/// A whole manifest, the one rule set of the catalog and the agents. `prefix`
+/// goes before every field name (`"manifest."` on the wire, `""` in a file).
+pub fn manifest(prefix: &str, m: &WireManifest) -> Result<semver::Version, Invalid> {
+    let at = |f: &str| format!("{prefix}{f}");
+    name(&at("product"), &m.product)?;
+    let v = version(&at("version"), &m.version)?;
+    let notes = m.release_notes.as_deref().unwrap_or("");
+    if notes.len() > MAX_RELEASE_NOTES_BYTES {
         return Err(Invalid::new(
-            "manifest.modules",
-            format!("more than {MAX_MODULES} modules"),
+            at("release_notes"),
+            format!(
+                "must be at most {MAX_RELEASE_NOTES_BYTES} bytes (got {})",
+                notes.len()
+            ),
+        ));
+    }
+    if m.modules.is_empty() || m.modules.len() > MAX_MODULES {
+        return Err(Invalid::new(
+            at("modules"),
+            format!(
+                "must list 1 to {MAX_MODULES} modules (got {})",
+                m.modules.len()
+            ),
         ));
     }
     let mut seen = HashSet::new();
     for (i, module) in m.modules.iter().enumerate() {
-        let at = |f: &str| format!("manifest.modules[{i}].{f}");
+        let at = |f: &str| format!("{prefix}modules[{i}].{f}");
         name(&at("name"), &module.name)?;
         if !seen.insert(module.name.as_str()) {
-            return Err(Invalid::new(at("name"), "duplicate module name"));
+            return Err(Invalid::new(
+                at("name"),
+                format!("must be unique; {:?} is listed twice", module.name),
+            ));
         }
         module_version(&at("version"), &module.version)?;
         artifact(&at("artifact"), &module.artifact)?;
         sha256(&at("sha256"), &module.sha256)?;
     }
     if let Some(hc) = &m.health_check {
-        if hc.command.is_empty() || hc.command[0].is_empty() {
+        if hc
+            .command
+            .first()
+            .is_none_or(|program| program.trim().is_empty())
+        {
             return Err(Invalid::new(
-                "manifest.health_check.command",
-                "must name a program",
+                at("health_check.command"),
+                "must name a program to run",
             ));
         }
         if hc.timeout_ms == Some(0) {
             return Err(Invalid::new(
-                "manifest.health_check.timeout_ms",
-                "must be positive",
+                at("health_check.timeout_ms"),
+                "must be greater than 0",
             ));
         }
+    }
+    Ok(v)
+}
+
+/// A whole `PUT /v1/products/{product}/config` request.
+pub fn config(product: &str, req: &ConfigRequest) -> Result<semver::Version, Invalid> {
+    name("product", product)?;
+    let v = version("version", &req.version)?;
+    manifest("manifest.", &req.manifest)?;
+    if req.manifest.product != product {
+        return Err(Invalid::new(
+            "manifest.product",
+            "must equal the product in the path",
+        ));
+    }
+    if req.manifest.version != req.version {
+        return Err(Invalid::new("manifest.version", "must equal version"));
     }
     Ok(v)
 }
@@ -215,9 +307,86 @@ mod tests {
     }
 
     #[test]
+    fn names_may_not_hold_a_double_dot_or_capitals() {
+        assert_eq!(name("n", "a..b").unwrap_err().field, "n");
+        assert!(name("n", "Core").is_err());
+        assert!(name("n", "-x").is_err());
+        assert!(name("n", "a.b_c-1").is_ok());
+        assert!(name("n", &"x".repeat(MAX_NAME_LEN)).is_ok());
+        assert!(name("n", &"x".repeat(MAX_NAME_LEN + 1)).is_err());
+    }
+
+    fn wire(modules: usize) -> WireManifest {
+        WireManifest {
+            product: "acme-erp".into(),
+            version: "2.4.0".into(),
+            release_notes: None,
+            modules: (0..modules)
+                .map(|i| crate::WireModule {
+                    name: format!("m{i}"),
+                    version: "1.0".into(),
+                    artifact: "https://a.example/m.tgz".into(),
+                    sha256: "a".repeat(64),
+                })
+                .collect(),
+            health_check: None,
+        }
+    }
+
+    #[test]
+    fn a_manifest_lists_one_to_256_modules() {
+        assert_eq!(manifest("", &wire(0)).unwrap_err().field, "modules");
+        assert!(manifest("", &wire(1)).is_ok());
+        assert!(manifest("", &wire(MAX_MODULES)).is_ok());
+        let e = manifest("manifest.", &wire(MAX_MODULES + 1)).unwrap_err();
+        assert_eq!(e.field, "manifest.modules");
+    }
+
+    #[test]
+    fn release_notes_are_at_most_64_kib() {
+        let mut m = wire(1);
+        m.release_notes = Some("x".repeat(MAX_RELEASE_NOTES_BYTES));
+        assert!(manifest("", &m).is_ok());
+        m.release_notes = Some("x".repeat(MAX_RELEASE_NOTES_BYTES + 1));
+        assert_eq!(manifest("", &m).unwrap_err().field, "release_notes");
+    }
+
+    #[test]
+    fn a_blank_health_check_program_is_refused() {
+        let mut m = wire(1);
+        m.health_check = Some(crate::HealthCheck {
+            command: vec![" ".into()],
+            timeout_ms: None,
+        });
+        assert_eq!(
+            manifest("manifest.", &m).unwrap_err().field,
+            "manifest.health_check.command"
+        );
+    }
+
+    #[test]
+    fn labels_are_slugs_and_at_most_32() {
+        assert!(label("l", "site", "Lyon-2").is_ok());
+        assert!(label("l", "site", "").is_err());
+        assert!(label("l", "si te", "x").is_err());
+        assert!(label("l", "site", &"x".repeat(MAX_NAME_LEN + 1)).is_err());
+        let many: Vec<(String, String)> = (0..=MAX_LABELS)
+            .map(|i| (format!("k{i}"), "v".to_string()))
+            .collect();
+        let pairs = |n: usize| many[..n].iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        assert!(labels("labels", pairs(MAX_LABELS)).is_ok());
+        assert_eq!(
+            labels("labels", pairs(MAX_LABELS + 1)).unwrap_err().field,
+            "labels"
+        );
+    }
+
+    #[test]
     fn artifacts_need_a_known_scheme() {
         assert!(artifact("a", "file:///tmp/x").is_ok());
         assert!(artifact("a", "ftp://x").is_err());
         assert!(artifact("a", "https://").is_err());
+        assert!(artifact("a", "https://a.example/x\u{1}y").is_err());
+        assert!(artifact("a", "https://a.example/x y").is_err());
     }
 }

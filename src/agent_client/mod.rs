@@ -283,30 +283,36 @@ impl AgentClient {
         let resp = req.send().await.map_err(AgentError::from_reqwest)?;
         let status = resp.status();
         let bytes = resp.bytes().await.map_err(AgentError::from_reqwest)?;
-        if status.is_success() {
-            return serde_json::from_slice(&bytes).map_err(|e| AgentError::Protocol(e.to_string()));
-        }
-        let body = serde_json::from_slice::<ErrorBody>(&bytes).unwrap_or_else(|_| ErrorBody {
-            code: if status.is_server_error() {
-                "internal"
-            } else {
-                "unknown"
-            }
-            .into(),
-            message: String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned(),
-            field: None,
-        });
-        if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
-            Err(AgentError::Server {
-                status: status.as_u16(),
-                body,
-            })
+        decode(status, &bytes)
+    }
+}
+
+/// An agent's answer: the value on success (exactly one JSON value, nothing
+/// after it), else the error body as the agent sent it.
+fn decode<T: DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Result<T, AgentError> {
+    if status.is_success() {
+        return serde_json::from_slice(bytes).map_err(|e| AgentError::Protocol(e.to_string()));
+    }
+    let body = serde_json::from_slice::<ErrorBody>(bytes).unwrap_or_else(|_| ErrorBody {
+        code: if status.is_server_error() {
+            "internal"
         } else {
-            Err(AgentError::Rejected {
-                status: status.as_u16(),
-                body,
-            })
+            "unknown"
         }
+        .into(),
+        message: String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned(),
+        field: None,
+    });
+    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+        Err(AgentError::Server {
+            status: status.as_u16(),
+            body,
+        })
+    } else {
+        Err(AgentError::Rejected {
+            status: status.as_u16(),
+            body,
+        })
     }
 }
 
@@ -327,6 +333,18 @@ fn segment(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_with_data_after_its_json_value_is_a_protocol_error() {
+        let health = br#"{"status":"ok","agent_version":"0.1.0","protocol":1}"#;
+        assert!(decode::<Health>(StatusCode::OK, health).is_ok());
+        assert!(decode::<Health>(StatusCode::OK, &[&health[..], b" \n"].concat()).is_ok());
+        for tail in [&b" garbage"[..], b"{}", b"]"] {
+            let answer = [&health[..], tail].concat();
+            let e = decode::<Health>(StatusCode::OK, &answer).unwrap_err();
+            assert!(matches!(e, AgentError::Protocol(_)), "{e:?}");
+        }
+    }
 
     #[test]
     fn path_segments_are_escaped() {

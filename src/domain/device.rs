@@ -93,6 +93,13 @@ impl NewDevice {
                 "must be non-empty and without spaces",
             ));
         }
+        let max_labels = rollwright_protocol::validate::MAX_LABELS;
+        if self.labels.len() > max_labels {
+            return Err(ValidationError::new(
+                "labels",
+                format!("at most {max_labels} labels (got {})", self.labels.len()),
+            ));
+        }
         let mut labels = Labels::new();
         for (i, l) in self.labels.iter().enumerate() {
             let (k, v) = parse_label(&format!("labels[{i}]"), l)?;
@@ -124,21 +131,17 @@ impl NewDevice {
     }
 }
 
-/// Parses `key=value`; both sides are slugs so selectors stay unambiguous.
+/// Parses `key=value` by the protocol's label rule (both sides slugs, so
+/// selectors stay unambiguous).
 pub fn parse_label(field: &str, s: &str) -> Result<(String, String), ValidationError> {
-    let slug = |x: &str| {
-        !x.is_empty()
-            && x.len() <= 64
-            && x.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-    };
-    match s.split_once('=') {
-        Some((k, v)) if slug(k) && slug(v) => Ok((k.to_owned(), v.to_owned())),
-        _ => Err(ValidationError::new(
+    let Some((k, v)) = s.split_once('=') else {
+        return Err(ValidationError::new(
             field,
-            format!("must be key=value with letters, digits, '-', '_' or '.' (got {s:?})"),
-        )),
-    }
+            format!("must be key=value (got {s:?})"),
+        ));
+    };
+    rollwright_protocol::validate::label(field, k, v)?;
+    Ok((k.to_owned(), v.to_owned()))
 }
 
 /// Which of a device's versions is below the target.

@@ -22,6 +22,13 @@ impl ValidationError {
     }
 }
 
+/// The protocol's rules (names, manifests, labels) are the catalog's too.
+impl From<rollwright_protocol::Invalid> for ValidationError {
+    fn from(e: rollwright_protocol::Invalid) -> Self {
+        ValidationError::new(e.field, e.message)
+    }
+}
+
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.field, self.rule)

@@ -80,26 +80,9 @@ impl fmt::Display for DeviceUpdateId {
 pub struct ProductName(String);
 
 impl ProductName {
+    /// The protocol's name rule, so the catalog and the agents agree.
     pub fn parse(field: &str, s: &str) -> Result<Self, ValidationError> {
-        let valid_chars = s.bytes().all(|b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
-        });
-        let first_ok = s
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-        if s.is_empty() || s.len() > 64 {
-            return Err(ValidationError::new(
-                field,
-                format!("must be 1 to 64 characters (got {})", s.len()),
-            ));
-        }
-        if !valid_chars || !first_ok || s.contains("..") {
-            return Err(ValidationError::new(
-                field,
-                format!("must be lowercase letters, digits, '-', '_' or '.', starting with a letter or digit (got {s:?})"),
-            ));
-        }
+        rollwright_protocol::validate::name(field, s)?;
         Ok(ProductName(s.to_owned()))
     }
 

@@ -4,6 +4,7 @@
 //!
 //! The format is documented in `docs/manifest.md`.
 
+use rollwright_protocol::{validate, HealthCheck as WireHealthCheck, WireManifest, WireModule};
 use serde::{Deserialize, Serialize};
 
 use super::version::{parse_version, Version};
@@ -26,10 +27,10 @@ pub struct Manifest {
 /// One installable part of a version.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Module {
-    /// Unique within the manifest; no `/`, `\` or `..`, because agents use it
-    /// as a directory name.
+    /// Unique within the manifest; a name by the protocol's rule (agents use
+    /// it as a directory name).
     pub name: String,
-    /// Free text: modules have their own versioning schemes.
+    /// Modules have their own versioning schemes: 1–64 of `[A-Za-z0-9._+-]`.
     pub version: String,
     /// Where to fetch it: an `http://`, `https://` or `file://` URL.
     pub artifact: String,
@@ -146,130 +147,48 @@ fn unknown_key(field: String, known: &[&str]) -> ValidationError {
 }
 
 impl RawManifest {
+    /// Checks the manifest by the protocol's rules, the ones every agent
+    /// applies, so the catalog never holds a version no device would accept.
     fn validate(self) -> Result<Manifest, ValidationError> {
-        let product = ProductName::parse("product", &self.product)?;
-        let version = parse_version("version", &self.version)?;
-        if self.release_notes.len() > 64 * 1024 {
-            return Err(ValidationError::new(
-                "release_notes",
-                "must be at most 65536 bytes",
-            ));
-        }
-        if self.modules.is_empty() {
-            return Err(ValidationError::new(
-                "modules",
-                "must list at least one module",
-            ));
-        }
-        let mut modules: Vec<Module> = Vec::with_capacity(self.modules.len());
-        for (i, m) in self.modules.into_iter().enumerate() {
-            let at = |f: &str| format!("modules[{i}].{f}");
-            check_module_name(&at("name"), &m.name)?;
-            if modules.iter().any(|seen| seen.name == m.name) {
-                return Err(ValidationError::new(
-                    at("name"),
-                    format!("must be unique; {:?} is listed twice", m.name),
-                ));
-            }
-            if m.version.trim().is_empty() || m.version.len() > 64 {
-                return Err(ValidationError::new(
-                    at("version"),
-                    "must be 1 to 64 characters",
-                ));
-            }
-            check_artifact(&at("artifact"), &m.artifact)?;
-            check_sha256(&at("sha256"), &m.sha256)?;
-            modules.push(Module {
-                name: m.name,
-                version: m.version,
-                artifact: m.artifact,
-                sha256: m.sha256,
-            });
-        }
-        let health_check = match self.health_check {
-            None => None,
-            Some(h) => {
-                if h.command.is_empty() || h.command[0].trim().is_empty() {
-                    return Err(ValidationError::new(
-                        "health_check.command",
-                        "must name a program to run",
-                    ));
-                }
-                if h.timeout_ms == Some(0) {
-                    return Err(ValidationError::new(
-                        "health_check.timeout_ms",
-                        "must be greater than 0",
-                    ));
-                }
-                Some(HealthCheck {
-                    command: h.command,
-                    timeout_ms: h.timeout_ms,
+        let wire = WireManifest {
+            product: self.product,
+            version: self.version,
+            release_notes: Some(self.release_notes),
+            modules: self
+                .modules
+                .into_iter()
+                .map(|m| WireModule {
+                    name: m.name,
+                    version: m.version,
+                    artifact: m.artifact,
+                    sha256: m.sha256,
                 })
-            }
+                .collect(),
+            health_check: self.health_check.map(|h| WireHealthCheck {
+                command: h.command,
+                timeout_ms: h.timeout_ms,
+            }),
         };
+        validate::manifest("", &wire)?;
         Ok(Manifest {
-            product,
-            version,
-            release_notes: self.release_notes,
-            modules,
-            health_check,
+            product: ProductName::parse("product", &wire.product)?,
+            version: parse_version("version", &wire.version)?,
+            release_notes: wire.release_notes.unwrap_or_default(),
+            modules: wire
+                .modules
+                .into_iter()
+                .map(|m| Module {
+                    name: m.name,
+                    version: m.version,
+                    artifact: m.artifact,
+                    sha256: m.sha256,
+                })
+                .collect(),
+            health_check: wire.health_check.map(|h| HealthCheck {
+                command: h.command,
+                timeout_ms: h.timeout_ms,
+            }),
         })
-    }
-}
-
-/// Agents use module names as directory names, so anything that could climb
-/// out of the staging directory is refused.
-pub fn check_module_name(field: &str, name: &str) -> Result<(), ValidationError> {
-    if name.is_empty() || name.len() > 128 {
-        return Err(ValidationError::new(
-            field,
-            format!("must be 1 to 128 characters (got {})", name.len()),
-        ));
-    }
-    if name.contains('/') || name.contains('\\') || name.contains("..") {
-        return Err(ValidationError::new(
-            field,
-            format!("must not contain '/', '\\' or '..' (got {name:?})"),
-        ));
-    }
-    if name.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(ValidationError::new(
-            field,
-            format!("must not contain spaces or control characters (got {name:?})"),
-        ));
-    }
-    Ok(())
-}
-
-fn check_sha256(field: &str, s: &str) -> Result<(), ValidationError> {
-    let ok = s.len() == 64
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if ok {
-        Ok(())
-    } else {
-        Err(ValidationError::new(
-            field,
-            format!(
-                "must be 64 lowercase hex digits (got {} characters: {s:?})",
-                s.len()
-            ),
-        ))
-    }
-}
-
-fn check_artifact(field: &str, s: &str) -> Result<(), ValidationError> {
-    let ok = ["http://", "https://", "file://"]
-        .iter()
-        .any(|p| s.len() > p.len() && s.starts_with(p))
-        && !s.chars().any(|c| c.is_whitespace() || c.is_control());
-    if ok {
-        Ok(())
-    } else {
-        Err(ValidationError::new(
-            field,
-            format!("must be an http://, https:// or file:// URL without spaces (got {s:?})"),
-        ))
     }
 }
 

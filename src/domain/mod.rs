@@ -10,7 +10,9 @@
 //! - [`device`]: devices, labels, per-product versions, eligibility.
 //! - [`downtime`]: planned and unplanned windows with a scope.
 //! - [`update`]: updates, device updates, their state machine and summary.
+//! - [`deploy_limits`]: when a running deployment counts as timed out or stalled.
 
+pub mod deploy_limits;
 pub mod device;
 pub mod diff;
 pub mod downtime;
@@ -20,6 +22,7 @@ pub mod manifest;
 pub mod update;
 pub mod version;
 
+pub use deploy_limits::{DeployLimits, Overdue};
 pub use device::{
     eligible_devices, parse_label, Device, Eligible, Labels, Lower, NewDevice, ProductVersions,
     ValidDevice,

@@ -329,8 +329,14 @@ pub struct DeviceUpdate {
     pub actual_end: Option<DateTime<Utc>>,
     pub previous_configured: Option<Version>,
     pub previous_deployed: Option<Version>,
-    /// How many times the engine has started work on it (retries after a crash count).
+    /// Tries of its work on the agent: one for the first, plus one for each
+    /// agent call that had to be tried again.
     pub attempts: u32,
+    /// How often an engine start picked it up where a previous run left it.
+    pub resumes: u32,
+    /// When its progress last changed while deploying (the start of
+    /// `deploying` before any change): the stall limit counts from here.
+    pub progress_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -507,7 +513,7 @@ impl From<&[DeviceUpdate]> for UpdateSummary {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use chrono::TimeZone;
     use DeviceUpdateStatus::*;
@@ -561,7 +567,7 @@ mod tests {
         assert_eq!(DeviceUpdateStatus::parse("done"), None);
     }
 
-    fn t(h: u32) -> DateTime<Utc> {
+    pub(crate) fn t(h: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2030, 1, 1, h, 0, 0).unwrap()
     }
 
@@ -674,7 +680,11 @@ mod tests {
         );
     }
 
-    fn du(status: DeviceUpdateStatus, option: DeployOption, progress: u8) -> DeviceUpdate {
+    pub(crate) fn du(
+        status: DeviceUpdateStatus,
+        option: DeployOption,
+        progress: u8,
+    ) -> DeviceUpdate {
         DeviceUpdate {
             id: DeviceUpdateId::parse("du-1").unwrap(),
             update: UpdateId(1),
@@ -691,6 +701,8 @@ mod tests {
             previous_configured: None,
             previous_deployed: None,
             attempts: 0,
+            resumes: 0,
+            progress_at: None,
             updated_at: t(1),
         }
     }

@@ -48,9 +48,14 @@ pub struct EngineConfig {
     pub client: ClientOptions,
     /// How often a running deployment is asked for its progress.
     pub poll_interval: Duration,
-    /// A deployment still running after this is stuck: its device update goes
-    /// to `error`, from where an admin can cancel it (abort and roll back).
+    /// A deployment still running this long after its device update's
+    /// recorded start is stuck: it goes to `error`, from where an admin can
+    /// cancel it (abort and roll back). Counted from the recorded start, so a
+    /// restart of the engine does not reset it.
     pub deploy_timeout: Duration,
+    /// A deployment whose progress has not changed for this long is stalled,
+    /// and goes to `error` the same way. Counted from the recorded last change.
+    pub stall_limit: Duration,
     /// Device updates failing within this window share one notification.
     pub failure_group_window: Duration,
 }
@@ -67,6 +72,7 @@ impl Default for EngineConfig {
             client: ClientOptions::default(),
             poll_interval: Duration::from_millis(500),
             deploy_timeout: Duration::from_secs(30 * 60),
+            stall_limit: Duration::from_secs(5 * 60),
             failure_group_window: Duration::from_secs(3),
         }
     }
@@ -199,7 +205,8 @@ impl Engine {
         let store = self.inner.store.clone();
         let unsettled = blocking(move || store.unsettled_approved_device_updates()).await?;
         let count = unsettled.len();
-        // Work that was under way when the last run stopped starts again.
+        // Work that was under way when the last run stopped is picked up
+        // again: a resume, not another try.
         let at = self.inner.clock.now();
         let resumed: Vec<DeviceUpdateChange> = unsettled
             .iter()
@@ -211,7 +218,7 @@ impl Engine {
                         | DeviceUpdateStatus::Cancelling
                 )
             })
-            .map(|du| DeviceUpdateChange::Attempt {
+            .map(|du| DeviceUpdateChange::Resumed {
                 id: du.id.clone(),
                 at,
             })

@@ -3,8 +3,6 @@
 //! then calls the agent; every agent call carries the device update's id or is
 //! idempotent, so repeating a step after a crash never deploys twice.
 
-use std::time::Instant;
-
 use chrono::{DateTime, Utc};
 use rollwright_protocol::{Deployment, DeploymentRequest, DeploymentState};
 
@@ -12,7 +10,8 @@ use super::retry::Tried;
 use super::{Engine, EngineError, EngineEvent};
 use crate::agent_client::AgentError;
 use crate::domain::{
-    DeployOption, DeviceUpdate, DeviceUpdateStatus, LogEntry, LogLevel, LogSource,
+    DeployLimits, DeployOption, DeviceUpdate, DeviceUpdateId, DeviceUpdateStatus, LogEntry,
+    LogLevel, LogSource,
 };
 use crate::store::{ChangeOutcome, DeviceUpdateChange};
 
@@ -61,7 +60,9 @@ impl Engine {
             return;
         };
         let tried = self
-            .agent_call(|| device.client.put_prepared_config(du.product.as_str(), &req))
+            .agent_call(&du.id, || {
+                device.client.put_prepared_config(du.product.as_str(), &req)
+            })
             .await;
         if let Err(e) = tried.result {
             tracing::warn!(device = %device.name, "early configuration failed, will retry at deploy time: {e}");
@@ -77,7 +78,7 @@ impl Engine {
             Err(e) => return Err(self.fail(du, "configure", 0, &e.to_string(), None).await),
         };
         let tried = self
-            .agent_call(|| {
+            .agent_call(&du.id, || {
                 device
                     .client
                     .put_prepared_config(du.product.as_str(), &req.0)
@@ -103,7 +104,7 @@ impl Engine {
             version: du.version.to_string(),
         };
         let tried = self
-            .agent_call(|| device.client.start_deployment(&request))
+            .agent_call(&du.id, || device.client.start_deployment(&request))
             .await;
         match tried.result {
             Ok(deployment) => self.follow_step(du, Some(deployment)).await,
@@ -111,15 +112,16 @@ impl Engine {
         }
     }
 
-    /// Follows a deployment until it ends. Without a first answer (after a
-    /// restart) it asks the agent by id, and starts the deployment if the
-    /// agent never heard of it.
+    /// Follows a deployment until it ends, or until it breaks the deploy
+    /// timeout or the stall limit (both counted from recorded times, so a
+    /// restart does not reset them). Without a first answer (after a restart)
+    /// it asks the agent by id, and starts the deployment if the agent never
+    /// heard of it.
     async fn follow_step(&self, mut du: DeviceUpdate, mut seen: Option<Deployment>) -> Step {
         let device = match self.device(du.device).await {
             Ok(d) => d,
             Err(e) => return Err(self.fail(du, "deploy", 0, &e.to_string(), None).await),
         };
-        let started = Instant::now();
         loop {
             if let Some(d) = seen.take() {
                 match d.state {
@@ -132,23 +134,24 @@ impl Engine {
                     DeploymentState::Pending
                     | DeploymentState::Running
                     | DeploymentState::RollingBack => {
-                        if d.progress != du.progress {
-                            du.progress = d.progress.min(99);
+                        // 100 is kept for the recorded success.
+                        let progress = d.progress.min(99);
+                        if progress != du.progress {
+                            du.progress = progress;
+                            du.progress_at = Some(self.inner.clock.now());
                             self.record_progress(&du);
                         }
                     }
                 }
-                if started.elapsed() > self.inner.config.deploy_timeout {
-                    let msg = format!(
-                        "the deployment was still {:?} after {:?}; cancel it to abort and roll back",
-                        d.state, self.inner.config.deploy_timeout
-                    );
-                    return Err(self.fail(du, "deploy", 1, &msg, None).await);
+                if let Some(overdue) = du.overdue(self.inner.clock.now(), self.limits()) {
+                    return Err(self.fail_overdue(du, overdue).await);
                 }
                 tokio::time::sleep(self.inner.config.poll_interval).await;
             }
             let id = du.id.to_string();
-            let tried = self.agent_call(|| device.client.deployment(&id)).await;
+            let tried = self
+                .agent_call(&du.id, || device.client.deployment(&id))
+                .await;
             match tried.result {
                 Ok(d) => seen = Some(d),
                 Err(e) if e.status() == Some(404) => {
@@ -162,6 +165,15 @@ impl Engine {
                         .await)
                 }
             }
+        }
+    }
+
+    fn limits(&self) -> DeployLimits {
+        let span =
+            |d: std::time::Duration| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
+        DeployLimits {
+            timeout: span(self.inner.config.deploy_timeout),
+            stall: span(self.inner.config.stall_limit),
         }
     }
 
@@ -188,7 +200,9 @@ impl Engine {
         };
         if du.actual_start.is_some() {
             let id = du.id.to_string();
-            let tried = self.agent_call(|| device.client.rollback(&id)).await;
+            let tried = self
+                .agent_call(&du.id, || device.client.rollback(&id))
+                .await;
             match tried.result {
                 Ok(_) => {}
                 // The agent never started it: nothing to roll back.
@@ -199,8 +213,10 @@ impl Engine {
         let revoke = match &du.previous_configured {
             Some(previous) => match self.config_request(&du.product, previous).await {
                 Ok(req) => {
-                    self.agent_call(|| device.client.put_prepared_config(du.product.as_str(), &req))
-                        .await
+                    self.agent_call(&du.id, || {
+                        device.client.put_prepared_config(du.product.as_str(), &req)
+                    })
+                    .await
                 }
                 Err(e) => {
                     return Err(self
@@ -209,7 +225,7 @@ impl Engine {
                 }
             },
             None => {
-                self.agent_call(|| device.client.revoke_config(du.product.as_str()))
+                self.agent_call(&du.id, || device.client.revoke_config(du.product.as_str()))
                     .await
             }
         };
@@ -221,13 +237,19 @@ impl Engine {
         }
     }
 
-    /// One agent call with the engine's retries, holding one of the
-    /// concurrency permits per try, not across the backoff.
-    async fn agent_call<T, Fut>(&self, mut call: impl FnMut() -> Fut) -> Tried<T>
+    /// One agent call for a device update with the engine's retries, holding
+    /// one of the concurrency permits per try, not across the backoff. Each
+    /// retry counts as an attempt of the device update.
+    async fn agent_call<T, Fut>(
+        &self,
+        du: &DeviceUpdateId,
+        mut call: impl FnMut() -> Fut,
+    ) -> Tried<T>
     where
         Fut: std::future::Future<Output = Result<T, AgentError>>,
     {
-        self.inner
+        let tried = self
+            .inner
             .config
             .retry
             .run(|| {
@@ -237,7 +259,17 @@ impl Engine {
                     attempt.await
                 }
             })
-            .await
+            .await;
+        if tried.tries > 1 {
+            self.inner
+                .journal
+                .write_later(vec![DeviceUpdateChange::Retried {
+                    id: du.clone(),
+                    retries: tried.tries - 1,
+                    at: self.inner.clock.now(),
+                }]);
+        }
+        tried
     }
 
     async fn prerequisites(
@@ -347,6 +379,20 @@ impl Engine {
         self.to_error(du, vec![entry]).await
     }
 
+    /// The deployment broke a limit while still running on the agent. It is
+    /// left running there: cancel aborts and rolls it back.
+    async fn fail_overdue(&self, du: DeviceUpdate, overdue: crate::domain::Overdue) -> Stop {
+        let entry = LogEntry {
+            at: self.inner.clock.now(),
+            level: LogLevel::Error,
+            code: overdue.code().into(),
+            message: overdue.message(du.progress),
+            detail: None,
+            source: LogSource::Rollwright,
+        };
+        self.to_error(du, vec![entry]).await
+    }
+
     /// The agent reported the deployment failed: its log is copied over.
     async fn fail_deployment(&self, du: DeviceUpdate, d: Deployment) -> Stop {
         let now = self.inner.clock.now();
@@ -401,6 +447,9 @@ fn apply_locally(du: &mut DeviceUpdate, to: DeviceUpdateStatus, at: DateTime<Utc
     du.updated_at = at;
     if to == Configuring && du.actual_start.is_none() {
         du.actual_start = Some(at);
+    }
+    if to == Deploying {
+        du.progress_at = Some(at);
     }
     if du.is_settled() {
         du.actual_end = Some(at);

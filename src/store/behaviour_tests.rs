@@ -436,7 +436,12 @@ fn a_batch_is_written_in_one_transaction_or_not_at_all() {
         progress: 40,
         at: t(2),
     });
-    batch.push(DeviceUpdateChange::Attempt {
+    batch.push(DeviceUpdateChange::Retried {
+        id: dus[1].id.clone(),
+        retries: 2,
+        at: t(2),
+    });
+    batch.push(DeviceUpdateChange::Resumed {
         id: dus[1].id.clone(),
         at: t(2),
     });
@@ -455,12 +460,67 @@ fn a_batch_is_written_in_one_transaction_or_not_at_all() {
     );
     assert_eq!(store.log_of(&dus[0].id).unwrap(), vec![log]);
     let du1 = store.device_update(&dus[1].id).unwrap().unwrap();
-    // Entering configuring counts one attempt, the explicit Attempt another.
-    assert_eq!((du1.progress, du1.attempts), (40, 2));
+    // Entering configuring is the first try; two retried calls make three.
+    // A resume is not a try.
+    assert_eq!((du1.progress, du1.attempts, du1.resumes), (40, 3, 1));
+    let du2 = store.device_update(&dus[2].id).unwrap().unwrap();
+    assert_eq!(
+        (du2.attempts, du2.resumes),
+        (1, 0),
+        "one run is one attempt"
+    );
     let recent = store.recent_updates(10).unwrap();
     assert_eq!(recent.len(), 1);
     assert_eq!(recent[0].0.id, u.id);
     assert_eq!(recent[0].1.status, UpdateStatus::Running);
+}
+
+#[test]
+fn a_stored_manifest_with_data_after_its_json_is_refused_as_corrupt() {
+    let (_dir, store, _) = seeded();
+    assert!(store.manifest(&erp(), &v("2.4.0")).unwrap().is_some());
+    store
+        .conn()
+        .execute(
+            "UPDATE manifests SET body = body || ' garbage' WHERE version = '2.4.0'",
+            [],
+        )
+        .unwrap();
+    let e = store.manifest(&erp(), &v("2.4.0")).unwrap_err();
+    assert!(matches!(e, StoreError::Corrupt(_)), "{e}");
+}
+
+#[test]
+fn progress_at_moves_on_entering_deploying_and_on_a_change_of_progress_only() {
+    let (_dir, store, ids) = seeded();
+    let (_, dus) = store.create_update(request(&ids), t(1)).unwrap();
+    let id = &dus[0].id;
+    for to in [S::Configuring, S::Configured] {
+        store.transition(id, to, t(2)).unwrap();
+    }
+    assert_eq!(store.device_update(id).unwrap().unwrap().progress_at, None);
+    store.transition(id, S::Deploying, t(3)).unwrap();
+    let progress_at = || store.device_update(id).unwrap().unwrap().progress_at;
+    assert_eq!(progress_at(), Some(t(3)));
+    let progress = |p: u8, at| {
+        store
+            .apply(&[DeviceUpdateChange::Progress {
+                id: id.clone(),
+                progress: p,
+                at,
+            }])
+            .unwrap()
+    };
+    progress(40, t(4));
+    assert_eq!(progress_at(), Some(t(4)));
+    progress(40, t(5));
+    assert_eq!(
+        progress_at(),
+        Some(t(4)),
+        "the same progress again is no change"
+    );
+    progress(60, t(6));
+    assert_eq!(progress_at(), Some(t(6)));
 }
 
 #[test]

@@ -130,6 +130,12 @@ const MIGRATIONS: &[&str] = &[
     r#"
     DROP INDEX device_updates_by_status;
     "#,
+    // 6: resumes counted apart from attempts; the last progress change, from
+    // which the stall limit counts.
+    r#"
+    ALTER TABLE device_updates ADD COLUMN resumes INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE device_updates ADD COLUMN progress_at INTEGER;
+    "#,
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -23,20 +23,28 @@ use crate::domain::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeviceUpdateChange {
     /// A status change; refused unless the state machine allows it. Entering
-    /// `configuring` stamps `actual_start` (once) and counts an attempt; a settled status
-    /// stamps `actual_end`; `succeeded` sets progress to 100.
+    /// `configuring` stamps `actual_start` (once) and counts an attempt;
+    /// entering `deploying` stamps `progress_at`; a settled status stamps
+    /// `actual_end`; `succeeded` sets progress to 100.
     Transition {
         id: DeviceUpdateId,
         to: DeviceUpdateStatus,
         at: DateTime<Utc>,
     },
+    /// A progress report; `progress_at` moves only when the value changes.
     Progress {
         id: DeviceUpdateId,
         progress: u8,
         at: DateTime<Utc>,
     },
-    /// The engine started (or restarted) work on it.
-    Attempt {
+    /// Agent calls for it had to be tried again `retries` times in all.
+    Retried {
+        id: DeviceUpdateId,
+        retries: u32,
+        at: DateTime<Utc>,
+    },
+    /// An engine start picked it up where a previous run left it.
+    Resumed {
         id: DeviceUpdateId,
         at: DateTime<Utc>,
     },
@@ -49,7 +57,8 @@ pub enum DeviceUpdateChange {
 const DU_COLS: &str =
     "SELECT du.id, du.update_id, du.device_id, u.product, u.version, du.option, du.at_ms,
         du.window_from, du.window_to, du.status, du.progress, du.actual_start, du.actual_end,
-        du.previous_configured, du.previous_deployed, du.attempts, du.updated_at
+        du.previous_configured, du.previous_deployed, du.attempts, du.updated_at,
+        du.resumes, du.progress_at
     FROM device_updates du JOIN updates u ON u.id = du.update_id";
 
 const UPDATE_COLS: &str =
@@ -277,16 +286,27 @@ pub(super) fn apply_one(
             }
             let n = tx
                 .prepare_cached(
-                    "UPDATE device_updates SET progress = ?2, updated_at = ?3 WHERE id = ?1",
+                    // SET reads the row as it was, so the CASE sees the old progress.
+                    "UPDATE device_updates SET progress = ?2, updated_at = ?3,
+                         progress_at = CASE WHEN progress = ?2 THEN progress_at ELSE ?3 END
+                     WHERE id = ?1",
                 )?
                 .execute(params![id, progress, ms(*at)])?;
             if n == 0 {
                 return Err(missing(id));
             }
         }
-        DeviceUpdateChange::Attempt { id, at } => {
+        DeviceUpdateChange::Retried { id, retries, at } => {
             let n = tx
-                .prepare_cached("UPDATE device_updates SET attempts = attempts + 1, updated_at = ?2 WHERE id = ?1")?
+                .prepare_cached("UPDATE device_updates SET attempts = attempts + ?2, updated_at = ?3 WHERE id = ?1")?
+                .execute(params![id, retries, ms(*at)])?;
+            if n == 0 {
+                return Err(missing(id));
+            }
+        }
+        DeviceUpdateChange::Resumed { id, at } => {
+            let n = tx
+                .prepare_cached("UPDATE device_updates SET resumes = resumes + 1, updated_at = ?2 WHERE id = ?1")?
                 .execute(params![id, ms(*at)])?;
             if n == 0 {
                 return Err(missing(id));
@@ -367,6 +387,8 @@ fn device_update_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceUpdate> {
         previous_deployed: opt_version_col(r, 14)?,
         attempts: r.get(15)?,
         updated_at: time_col(r, 16)?,
+        resumes: r.get(17)?,
+        progress_at: opt_time_col(r, 18)?,
     })
 }
 
@@ -384,8 +406,7 @@ pub(super) fn device_updates_where<P: rusqlite::Params>(
 
 /// One status change in one statement: the `WHERE` admits only the statuses
 /// the state machine allows to move to `to`, so a refused change writes
-/// nothing. Entering `configuring` stamps `actual_start` (once) and counts an
-/// attempt; a settled status stamps `actual_end`.
+/// nothing. Its effects are those [`DeviceUpdateChange::Transition`] lists.
 fn transition(
     tx: &Transaction<'_>,
     id: &DeviceUpdateId,
@@ -463,6 +484,7 @@ fn transition_sql(to: DeviceUpdateStatus) -> Option<&'static str> {
                     "UPDATE device_updates SET status = ?2, updated_at = ?3,
                          actual_start = CASE WHEN ?2 = 'configuring' THEN COALESCE(actual_start, ?3) ELSE actual_start END,
                          attempts = attempts + (?2 = 'configuring'),
+                         progress_at = CASE WHEN ?2 = 'deploying' THEN ?3 ELSE progress_at END,
                          actual_end = CASE WHEN ?2 IN ('succeeded', 'error', 'cancelled')
                                            OR (?2 = 'configured' AND option = 'config_only') THEN ?3 ELSE actual_end END,
                          progress = CASE WHEN ?2 = 'succeeded' THEN 100 ELSE progress END

@@ -166,22 +166,9 @@ impl Agent {
         token: Option<&str>,
         body: Option<Vec<u8>>,
     ) -> (u16, serde_json::Value) {
-        let mut req = reqwest::Client::new().request(method, format!("{}{path}", self.base));
-        if let Some(t) = token {
-            req = req.header("Authorization", format!("Bearer {t}"));
-        }
-        if let Some(b) = body {
-            req = req.header("Content-Type", "application/json").body(b);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status().as_u16();
-        let bytes = resp.bytes().await.unwrap();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
-        )
+        let (status, _, json) = raw_url(method, &format!("{}{path}", self.base), token, body).await;
+        (status, json)
     }
-
     pub async fn deployed(&self) -> Option<String> {
         let info = self.client.device().await.unwrap();
         info.products
@@ -196,4 +183,34 @@ pub fn request(id: &str, version: &str) -> DeploymentRequest {
         product: PRODUCT.into(),
         version: version.into(),
     }
+}
+
+/// A raw request to a whole URL: status, `Content-Type` and the body as JSON
+/// (`Null` when it is not JSON). The token goes in as `Bearer <token>`.
+pub async fn raw_url(
+    method: reqwest::Method,
+    url: &str,
+    token: Option<&str>,
+    body: Option<Vec<u8>>,
+) -> (u16, Option<String>, serde_json::Value) {
+    let mut req = reqwest::Client::new().request(method, url);
+    if let Some(t) = token {
+        req = req.header("Authorization", format!("Bearer {t}"));
+    }
+    if let Some(b) = body {
+        req = req.header("Content-Type", "application/json").body(b);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let content_type = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let bytes = resp.bytes().await.unwrap();
+    (
+        status,
+        content_type,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
 }

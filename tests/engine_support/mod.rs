@@ -113,6 +113,7 @@ pub fn config() -> EngineConfig {
         },
         poll_interval: Duration::from_millis(20),
         deploy_timeout: Duration::from_secs(3),
+        stall_limit: Duration::from_secs(3),
         failure_group_window: Duration::from_millis(500),
     }
 }

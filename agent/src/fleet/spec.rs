@@ -54,6 +54,10 @@ impl FleetSpec {
         let spec: Self = serde_json::from_str(text)?;
         anyhow::ensure!(!spec.devices.is_empty(), "spec: devices must not be empty");
         for d in &spec.devices {
+            rollwright_protocol::validate::labels(
+                "labels",
+                d.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            )?;
             for (p, ps) in &d.products {
                 rollwright_protocol::validate::name("products", p)?;
                 rollwright_protocol::validate::version("products.version", &ps.version)?;

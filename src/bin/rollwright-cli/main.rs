@@ -65,7 +65,7 @@ enum Command {
     /// on 127.0.0.1 until Ctrl-C.
     Demo(demo::Args),
     /// Carry out approved work in the foreground until none is left (or Ctrl-C).
-    Run,
+    Run(running::RunArgs),
 }
 
 pub(crate) fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
@@ -135,7 +135,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Update(cmd) => update::run(&store, &out, cmd),
         Command::Status { watch } => Ok(running::status(&store, *watch, cli.json)?),
         Command::Demo(args) => demo::run(&store, &out, args),
-        Command::Run => Ok(running::run(&store)?),
+        Command::Run(args) => Ok(running::run(&store, args)?),
     }
 }
 

@@ -34,6 +34,19 @@ pub enum RunningCmd {
     Show { id: i64 },
 }
 
+/// Limits of `run` on a running deployment.
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// A deployment still running this many minutes after its device
+    /// update's start goes to error (from where cancel rolls it back).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    deploy_timeout_minutes: u64,
+    /// A deployment whose progress has not changed for this many minutes
+    /// goes to error.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    stall_minutes: u64,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error(transparent)]
@@ -61,12 +74,12 @@ fn runtime() -> Result<tokio::runtime::Runtime, RunError> {
         .map_err(RunError::Runtime)
 }
 
-fn engine(store: &Store) -> Result<Engine, EngineError> {
+fn engine(store: &Store, config: EngineConfig) -> Result<Engine, EngineError> {
     Engine::new(
         store.clone(),
         Arc::new(SystemClock),
         Arc::new(Silent),
-        EngineConfig::default(),
+        config,
     )
 }
 
@@ -84,7 +97,7 @@ pub fn running(store: &Store, cmd: &RunningCmd, json: bool) -> Result<(), RunErr
         RunningCmd::Cancel { id, device_update } => {
             let rt = runtime()?;
             let cancelled = rt.block_on(async {
-                let engine = engine(store)?;
+                let engine = engine(store, EngineConfig::default())?;
                 let n = match device_update {
                     Some(du) => {
                         let du = DeviceUpdateId::parse(du).map_err(StoreError::from)?;
@@ -158,8 +171,13 @@ fn show(store: &Store, id: UpdateId, json: bool) -> Result<(), RunError> {
         ];
         for du in &shown.device_updates {
             let name = names.get(&du.device).map_or("?", String::as_str);
+            let plural = if du.attempts == 1 { "" } else { "s" };
+            let mut tries = format!("{} attempt{plural}", du.attempts);
+            if du.resumes > 0 {
+                tries.push_str(&format!(", resumed {}×", du.resumes));
+            }
             lines.push(format!(
-                "  {}\t{name}\t{}\t{}%\t{}",
+                "  {}\t{name}\t{}\t{}%\t{}\t{tries}",
                 du.id,
                 du.status,
                 du.progress,
@@ -226,10 +244,15 @@ pub fn status(store: &Store, watch: bool, json: bool) -> Result<(), RunError> {
 }
 
 /// Carries out due work in the foreground until nothing is left or Ctrl-C.
-pub fn run(store: &Store) -> Result<(), RunError> {
+pub fn run(store: &Store, args: &RunArgs) -> Result<(), RunError> {
+    let config = EngineConfig {
+        deploy_timeout: Duration::from_secs(60 * args.deploy_timeout_minutes),
+        stall_limit: Duration::from_secs(60 * args.stall_minutes),
+        ..EngineConfig::default()
+    };
     let rt = runtime()?;
     rt.block_on(async {
-        let engine = engine(store)?;
+        let engine = engine(store, config)?;
         let mut events = engine.subscribe();
         let resumed = engine.start().await?;
         let names = store
