@@ -18,7 +18,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Largest request head (request line and headers) an agent reads; a larger
-/// one gets its connection closed.
+/// one is answered `431` and its connection closed.
 pub const MAX_HEAD_BYTES: usize = 16 * 1024;
 
 /// How long an agent waits for a request head: an idle keep-alive

@@ -42,21 +42,20 @@ impl Overdue {
     pub fn message(&self, progress: u8) -> String {
         match self {
             Overdue::TimedOut { since, limit } => format!(
-                "the deployment was still running {} after its start at {} (deploy timeout {}); cancel to abort and roll back",
-                minutes(*limit),
-                since.format("%Y-%m-%d %H:%M:%S UTC"),
-                minutes(*limit)
+                "the deployment was still running when its deploy timeout of {}, counted from its start at {}, ran out; cancel to abort and roll back",
+                duration_text(*limit),
+                since.format("%Y-%m-%d %H:%M:%S UTC")
             ),
             Overdue::Stalled { since, limit } => format!(
                 "the deployment made no progress for {} (stuck at {progress} % since {}); cancel to abort and roll back",
-                minutes(*limit),
+                duration_text(*limit),
                 since.format("%Y-%m-%d %H:%M:%S UTC")
             ),
         }
     }
 }
 
-fn minutes(d: Duration) -> String {
+fn duration_text(d: Duration) -> String {
     if d.num_seconds() % 60 == 0 {
         format!("{} min", d.num_minutes())
     } else {

@@ -126,6 +126,46 @@ fn upgrading_a_version_1_database_keeps_its_data_and_adds_the_tables() {
 }
 
 #[test]
+fn upgrading_a_version_5_database_keeps_device_updates_and_adds_resumes_and_progress_at() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB_FILE_NAME);
+    {
+        // A deployment under way, as schema version 5 recorded it.
+        let conn = Connection::open(&path).unwrap();
+        for sql in &super::migrations::MIGRATIONS[..5] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO manifests VALUES ('acme-erp', '2.4.0', '{}', 0);
+             INSERT INTO devices VALUES (1, 'berlin-01', 'http://127.0.0.1:9/devices/b', 't', '{}');
+             INSERT INTO updates VALUES (1, 'acme-erp', '2.4.0', 'ERP', 'admin', 0, 0, 3600000,
+                                         0, 'admin', NULL);
+             INSERT INTO device_updates VALUES ('du-1', 1, 1, 'now', NULL, 0, 3600000, 'deploying',
+                                                40, 1000, NULL, '2.3.0', '2.3.0', 2, 5000);
+             PRAGMA user_version = 5;",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let du = store
+        .device_update(&crate::domain::DeviceUpdateId::parse("du-1").unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            du.status,
+            du.progress,
+            du.attempts,
+            du.resumes,
+            du.progress_at
+        ),
+        (S::Deploying, 40, 2, 0, None)
+    );
+    assert_eq!(du.actual_start.map(|t| t.timestamp_millis()), Some(1000));
+}
+
+#[test]
 fn the_database_runs_in_wal_mode_with_foreign_keys_on() {
     let (_dir, store) = temp_store();
     let conn = store.conn();
