@@ -211,13 +211,7 @@ mod cases {
         let bad = rollwright::agent_client::AgentClient::new(&a.base, "wrong", &Default::default())
             .unwrap();
         assert_eq!(rejected(bad.health().await.unwrap_err()).0, 401);
-        assert!(!a
-            .client
-            .device()
-            .await
-            .unwrap()
-            .products
-            .contains_key(PRODUCT));
+        assert!(!a.knows_product().await);
     }
 
     pub async fn oversized_body_gets_413_and_changes_nothing(a: Agent) {
@@ -226,13 +220,7 @@ mod cases {
         let e = a.client.put_config(PRODUCT, &cfg).await.unwrap_err();
         let (status, body) = rejected(e);
         assert_eq!((status, body.code.as_str()), (413, "payload_too_large"));
-        assert!(!a
-            .client
-            .device()
-            .await
-            .unwrap()
-            .products
-            .contains_key(PRODUCT));
+        assert!(!a.knows_product().await);
     }
 
     pub async fn unknown_field_gets_400_naming_it(a: Agent) {
@@ -267,13 +255,7 @@ mod cases {
             (400, Some("manifest.modules[1].signature")),
             "{body}"
         );
-        assert!(!a
-            .client
-            .device()
-            .await
-            .unwrap()
-            .products
-            .contains_key(PRODUCT));
+        assert!(!a.knows_product().await);
     }
 
     pub async fn bad_version_gets_400_naming_the_field(a: Agent) {
@@ -295,13 +277,7 @@ mod cases {
                 .unwrap_err(),
         );
         assert_eq!((status, body.field.as_deref()), (400, Some("version")));
-        assert!(!a
-            .client
-            .device()
-            .await
-            .unwrap()
-            .products
-            .contains_key(PRODUCT));
+        assert!(!a.knows_product().await);
     }
 
     pub async fn module_name_with_path_separator_gets_400(a: Agent) {
@@ -323,13 +299,7 @@ mod cases {
         );
         assert_eq!((status, body.field.as_deref()), (400, Some("product")));
         assert!(a.client.device().await.unwrap().products.is_empty() || a.mode_is_fleet());
-        assert!(!a
-            .client
-            .device()
-            .await
-            .unwrap()
-            .products
-            .contains_key(PRODUCT));
+        assert!(!a.knows_product().await);
     }
 
     pub async fn unknown_deployment_is_404(a: Agent) {
@@ -370,15 +340,7 @@ mod more_cases {
             );
             assert_eq!(err["field"], "body");
         }
-        assert!(
-            !a.client
-                .device()
-                .await
-                .unwrap()
-                .products
-                .contains_key(PRODUCT),
-            "no configuration written"
-        );
+        assert!(!a.knows_product().await, "no configuration written");
 
         a.client
             .put_config(PRODUCT, &a.config("1.0.0"))
@@ -473,13 +435,7 @@ mod more_cases {
                 "{method} {url}: {err}"
             );
         }
-        assert!(!a
-            .client
-            .device()
-            .await
-            .unwrap()
-            .products
-            .contains_key(PRODUCT));
+        assert!(!a.knows_product().await);
     }
 
     pub async fn the_bearer_scheme_is_case_insensitive(a: Agent) {
@@ -584,6 +540,15 @@ mod manifest_cases {
         )
     }
 
+    /// acme-erp 2.4.0 with these modules.
+    fn erp(modules: &str) -> String {
+        manifest("acme-erp", "2.4.0", "", modules)
+    }
+
+    fn numbered_modules(n: usize) -> String {
+        (0..n).map(|i| ok_module(&format!("m{i}"))).collect()
+    }
+
     pub fn all() -> Vec<(String, String)> {
         let mut cases = Vec::new();
         let mut case = |what: &str, toml: String| cases.push((what.to_owned(), toml));
@@ -597,7 +562,7 @@ mod manifest_cases {
             );
         }
         let good = ok_module("core");
-        case("plain", manifest("acme-erp", "2.4.0", "", &good));
+        case("plain", erp(&good));
         case(
             "64-character names",
             manifest(&"p".repeat(64), "2.4.0", "", &ok_module(&"m".repeat(64))),
@@ -606,66 +571,23 @@ mod manifest_cases {
             "65-character product",
             manifest(&"p".repeat(65), "2.4.0", "", &good),
         );
-        case(
-            "65-character module",
-            manifest("acme-erp", "2.4.0", "", &ok_module(&"m".repeat(65))),
-        );
-        case(
-            "128-character module",
-            manifest("acme-erp", "2.4.0", "", &ok_module(&"m".repeat(128))),
-        );
-        case(
-            "upper-case module",
-            manifest("acme-erp", "2.4.0", "", &ok_module("Core")),
-        );
+        case("65-character module", erp(&ok_module(&"m".repeat(65))));
+        case("128-character module", erp(&ok_module(&"m".repeat(128))));
+        case("upper-case module", erp(&ok_module("Core")));
         case("upper-case product", manifest("Acme", "2.4.0", "", &good));
         case("product with ..", manifest("a..b", "2.4.0", "", &good));
-        case(
-            "module with ..",
-            manifest("acme-erp", "2.4.0", "", &ok_module("a..b")),
-        );
-        case(
-            "module with a dash first",
-            manifest("acme-erp", "2.4.0", "", &ok_module("-core")),
-        );
-        case(
-            "module with a space",
-            manifest("acme-erp", "2.4.0", "", &ok_module("co re")),
-        );
+        case("module with ..", erp(&ok_module("a..b")));
+        case("module with a dash first", erp(&ok_module("-core")));
+        case("module with a space", erp(&ok_module("co re")));
         case(
             "no modules",
             manifest("acme-erp", "2.4.0", "modules = []", ""),
         );
-        case(
-            "256 modules",
-            manifest(
-                "acme-erp",
-                "2.4.0",
-                "",
-                &(0..256)
-                    .map(|i| ok_module(&format!("m{i}")))
-                    .collect::<String>(),
-            ),
-        );
-        case(
-            "257 modules",
-            manifest(
-                "acme-erp",
-                "2.4.0",
-                "",
-                &(0..257)
-                    .map(|i| ok_module(&format!("m{i}")))
-                    .collect::<String>(),
-            ),
-        );
+        case("256 modules", erp(&numbered_modules(256)));
+        case("257 modules", erp(&numbered_modules(257)));
         case(
             "duplicate module",
-            manifest(
-                "acme-erp",
-                "2.4.0",
-                "",
-                &(ok_module("core") + &ok_module("core")),
-            ),
+            erp(&(ok_module("core") + &ok_module("core"))),
         );
         case("version not semver", manifest("acme-erp", "2.4", "", &good));
         case("pre-release", manifest("acme-erp", "3.0.0-rc.1", "", &good));
@@ -678,14 +600,8 @@ mod manifest_cases {
             "notes over 64 KiB",
             manifest("acme-erp", "2.4.0", &notes(64 * 1024 + 1), &good),
         );
-        let with = |version: &str, artifact: &str, sha: &str| {
-            manifest(
-                "acme-erp",
-                "2.4.0",
-                "",
-                &module("core", version, artifact, sha),
-            )
-        };
+        let with =
+            |version: &str, artifact: &str, sha: &str| erp(&module("core", version, artifact, sha));
         let url = "https://a.example/core.tgz";
         case("module version 2024.02", with("2024.02", url, SHA));
         case("module version ..", with("..", url, SHA));
@@ -721,14 +637,7 @@ mod manifest_cases {
         case("file artifact", with("1.0", "file:///srv/core.tgz", SHA));
         case("upper-case sha256", with("1.0", url, &SHA.to_uppercase()));
         case("short sha256", with("1.0", url, "abc"));
-        let health = |h: &str| {
-            manifest(
-                "acme-erp",
-                "2.4.0",
-                "",
-                &(good.clone() + "[health_check]\n" + h),
-            )
-        };
+        let health = |h: &str| erp(&(good.clone() + "[health_check]\n" + h));
         case(
             "health check",
             health("command = [\"/bin/true\"]\ntimeout_ms = 5000\n"),

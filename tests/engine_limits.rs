@@ -93,9 +93,30 @@ async fn restart(l: &Landscape, clock: &ManualClock, config: EngineConfig) -> En
     engine
 }
 
-/// Lets the resumed engine poll the agent a few times.
-async fn a_few_polls() {
+/// Hangs a deployment on a first engine that then crashes, restarts the
+/// engine `quiet` minutes after the start, checks the deployment is still
+/// followed after a few polls, then lets one more minute pass and waits for
+/// the resumed engine to settle. Returns the engine and the device update.
+async fn one_minute_past_the_limit(
+    l: &Landscape,
+    config: EngineConfig,
+    quiet: i64,
+) -> (Engine, DeviceUpdate) {
+    let clock = ManualClock::new(t0());
+    hang_then_crash(l, &clock, config.clone()).await;
+    clock.advance(chrono::Duration::minutes(quiet));
+    let engine = restart(l, &clock, config).await;
+    // A few polls of the agent by the resumed engine.
     tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        the_device_update(l).status,
+        Deploying,
+        "{quiet} minutes in, the limit is not reached yet"
+    );
+    clock.advance(chrono::Duration::minutes(1));
+    settle(&engine, Duration::from_secs(20)).await;
+    let du = the_device_update(l);
+    (engine, du)
 }
 
 fn t0() -> DateTime<Utc> {
@@ -107,21 +128,7 @@ fn t0() -> DateTime<Utc> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_deployment_goes_to_error_after_the_stall_limit_across_a_restart() {
     let l = hanging().await;
-    let clock = ManualClock::new(t0());
-    hang_then_crash(&l, &clock, limits(30, 5)).await;
-
-    clock.advance(chrono::Duration::minutes(4));
-    let engine = restart(&l, &clock, limits(30, 5)).await;
-    a_few_polls().await;
-    assert_eq!(
-        the_device_update(&l).status,
-        Deploying,
-        "4 minutes without progress is not yet a stall"
-    );
-
-    clock.advance(chrono::Duration::minutes(1));
-    settle(&engine, Duration::from_secs(20)).await;
-    let du = the_device_update(&l);
+    let (engine, du) = one_minute_past_the_limit(&l, limits(30, 5), 4).await;
     assert_eq!(du.status, Error);
     assert_eq!(
         (du.attempts, du.resumes),
@@ -160,18 +167,8 @@ async fn a_stalled_deployment_goes_to_error_after_the_stall_limit_across_a_resta
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deployment_times_out_from_its_recorded_start_across_a_restart() {
     let l = hanging().await;
-    let clock = ManualClock::new(t0());
     // The stall limit is out of the way: only the deploy timeout can fire.
-    hang_then_crash(&l, &clock, limits(30, 120)).await;
-
-    clock.advance(chrono::Duration::minutes(29));
-    let engine = restart(&l, &clock, limits(30, 120)).await;
-    a_few_polls().await;
-    assert_eq!(the_device_update(&l).status, Deploying);
-
-    clock.advance(chrono::Duration::minutes(1));
-    settle(&engine, Duration::from_secs(20)).await;
-    let du = the_device_update(&l);
+    let (_engine, du) = one_minute_past_the_limit(&l, limits(30, 120), 29).await;
     assert_eq!(du.status, Error);
     let log = l.store.log_of(&du.id).unwrap();
     assert!(
@@ -181,14 +178,10 @@ async fn a_deployment_times_out_from_its_recorded_start_across_a_restart() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn attempts_count_retried_agent_calls_and_nothing_else() {
-    let mut fleet = FleetConfig::new(0);
-    fleet.faults.seed = 11;
-    fleet.faults.error_rate = 0.3;
-    let l = landscape(40, fleet).await;
+/// Updates every device of `l` now on a wall-clock engine, until idle.
+async fn roll_out(l: &Landscape) -> Vec<DeviceUpdate> {
     let runner = engine(
-        &l,
+        l,
         Arc::new(rollwright::engine::SystemClock),
         Arc::new(Recorder::default()),
     );
@@ -196,8 +189,15 @@ async fn attempts_count_retried_agent_calls_and_nothing_else() {
     let update = l.create_update(&[DeployOption::Now], Utc::now());
     runner.approve(update, "admin").await.unwrap();
     settle(&runner, Duration::from_secs(60)).await;
+    l.store.device_updates_of(update).unwrap()
+}
 
-    let dus = l.store.device_updates_of(update).unwrap();
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attempts_count_retried_agent_calls_and_nothing_else() {
+    let mut fleet = FleetConfig::new(0);
+    fleet.faults.seed = 11;
+    fleet.faults.error_rate = 0.3;
+    let dus = roll_out(&landscape(40, fleet).await).await;
     assert!(
         dus.iter().all(|du| du.attempts >= 1 && du.resumes == 0),
         "{dus:?}"
@@ -207,17 +207,7 @@ async fn attempts_count_retried_agent_calls_and_nothing_else() {
         "with 30 % of calls answered 503, some calls were retried"
     );
 
-    let l = landscape(5, FleetConfig::new(0)).await;
-    let runner = engine(
-        &l,
-        Arc::new(rollwright::engine::SystemClock),
-        Arc::new(Recorder::default()),
-    );
-    runner.start().await.unwrap();
-    let update = l.create_update(&[DeployOption::Now], Utc::now());
-    runner.approve(update, "admin").await.unwrap();
-    settle(&runner, Duration::from_secs(30)).await;
-    for du in l.store.device_updates_of(update).unwrap() {
+    for du in roll_out(&landscape(5, FleetConfig::new(0)).await).await {
         assert_eq!((du.status, du.attempts, du.resumes), (Succeeded, 1, 0));
     }
 }

@@ -169,6 +169,16 @@ impl Agent {
         let (status, _, json) = raw_url(method, &format!("{}{path}", self.base), token, body).await;
         (status, json)
     }
+    /// Whether the device has heard of [`PRODUCT`] at all.
+    pub async fn knows_product(&self) -> bool {
+        self.client
+            .device()
+            .await
+            .unwrap()
+            .products
+            .contains_key(PRODUCT)
+    }
+
     pub async fn deployed(&self) -> Option<String> {
         let info = self.client.device().await.unwrap();
         info.products
