@@ -39,11 +39,11 @@ pub enum RunningCmd {
 pub struct RunArgs {
     /// A deployment still running this many minutes after its device
     /// update's start goes to error (from where cancel rolls it back).
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=10_080))]
     deploy_timeout_minutes: u64,
     /// A deployment whose progress has not changed for this many minutes
     /// goes to error.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=10_080))]
     stall_minutes: u64,
 }
 
