@@ -93,18 +93,16 @@ impl NewDevice {
                 "must be non-empty and without spaces",
             ));
         }
-        let max_labels = rollwright_protocol::validate::MAX_LABELS;
-        if self.labels.len() > max_labels {
-            return Err(ValidationError::new(
-                "labels",
-                format!("at most {max_labels} labels (got {})", self.labels.len()),
-            ));
-        }
         let mut labels = Labels::new();
         for (i, l) in self.labels.iter().enumerate() {
             let (k, v) = parse_label(&format!("labels[{i}]"), l)?;
             labels.insert(k, v);
         }
+        // The protocol's limit on how many, the same as an agent's.
+        rollwright_protocol::validate::labels(
+            "labels",
+            labels.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        )?;
         let mut products = BTreeMap::new();
         for (p, (configured, deployed)) in self.products {
             let product = ProductName::parse("products", &p)?;

@@ -45,29 +45,16 @@ pub struct HealthCheck {
     pub timeout_ms: Option<u64>,
 }
 
+/// The file as written. Modules and the health check are read straight into
+/// the protocol's types, which the protocol's rules then check.
 #[derive(Deserialize)]
 struct RawManifest {
     product: String,
     version: String,
+    release_notes: Option<String>,
     #[serde(default)]
-    release_notes: String,
-    #[serde(default)]
-    modules: Vec<RawModule>,
-    health_check: Option<RawHealthCheck>,
-}
-
-#[derive(Deserialize)]
-struct RawModule {
-    name: String,
-    version: String,
-    artifact: String,
-    sha256: String,
-}
-
-#[derive(Deserialize)]
-struct RawHealthCheck {
-    command: Vec<String>,
-    timeout_ms: Option<u64>,
+    modules: Vec<WireModule>,
+    health_check: Option<WireHealthCheck>,
 }
 
 const TOP_KEYS: &[&str] = &[
@@ -153,21 +140,9 @@ impl RawManifest {
         let wire = WireManifest {
             product: self.product,
             version: self.version,
-            release_notes: Some(self.release_notes),
-            modules: self
-                .modules
-                .into_iter()
-                .map(|m| WireModule {
-                    name: m.name,
-                    version: m.version,
-                    artifact: m.artifact,
-                    sha256: m.sha256,
-                })
-                .collect(),
-            health_check: self.health_check.map(|h| WireHealthCheck {
-                command: h.command,
-                timeout_ms: h.timeout_ms,
-            }),
+            release_notes: self.release_notes,
+            modules: self.modules,
+            health_check: self.health_check,
         };
         validate::manifest("", &wire)?;
         Ok(Manifest {
