@@ -160,8 +160,8 @@ async fn hung_deployment_runs_until_rolled_back() {
 }
 
 #[tokio::test]
-async fn install_time_shows_progress_then_succeeds() {
-    let a = start_fleet(faulty(1, 0.0, 0.0, 0.0, (200, 200)), "dev-00000").await;
+async fn install_time_shows_progress_in_quarters_then_succeeds() {
+    let a = start_fleet(faulty(1, 0.0, 0.0, 0.0, (800, 800)), "dev-00000").await;
     a.client
         .put_config(PRODUCT, &a.config("1.0.0"))
         .await
@@ -172,14 +172,26 @@ async fn install_time_shows_progress_then_succeeds() {
         .await
         .unwrap();
     assert_eq!((d.state, d.progress), (DeploymentState::Running, 0));
-    let d = a.wait("u-1").await;
-    assert_eq!((d.state, d.progress), (DeploymentState::Succeeded, 100));
+    // Polled every 20 ms, a step every 200 ms: each quarter is seen.
+    let mut seen = vec![0];
+    for _ in 0..250 {
+        let d = a.client.deployment("u-1").await.unwrap();
+        if seen.last() != Some(&d.progress) {
+            seen.push(d.progress);
+        }
+        if d.state.is_terminal() {
+            assert_eq!(d.state, DeploymentState::Succeeded);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(seen, [0, 25, 50, 75, 100]);
     assert_eq!(a.client.installs().await.unwrap().installs["u-1"], 1);
 }
 
 #[tokio::test]
 async fn rollback_aborts_a_running_install() {
-    let a = start_fleet(faulty(1, 0.0, 0.0, 0.0, (5_000, 5_000)), "dev-00000").await;
+    let a = start_fleet(faulty(1, 0.0, 0.0, 0.0, (400, 400)), "dev-00000").await;
     a.client
         .put_config(PRODUCT, &a.config("1.0.0"))
         .await
@@ -192,6 +204,12 @@ async fn rollback_aborts_a_running_install() {
         a.client.rollback("u-1").await.unwrap().state,
         DeploymentState::RolledBack
     );
+    // Past the install's end: an install that was not aborted would have
+    // finished by now and switched the device to 1.0.0.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let d = a.client.deployment("u-1").await.unwrap();
+    assert_eq!(d.state, DeploymentState::RolledBack);
+    assert!(d.progress < 100, "progress {}", d.progress);
     assert_eq!(a.deployed().await, None);
 }
 
@@ -250,9 +268,14 @@ async fn injected_errors_are_transient_503s_that_change_nothing() {
         }
     };
     assert_eq!(d.state, DeploymentState::Succeeded);
+    // The installs route is behind the same injected 503s: retried, bounded.
+    let mut tries = 0;
     let installs = loop {
-        if let Ok(i) = a.client.installs().await {
-            break i;
+        tries += 1;
+        match a.client.installs().await {
+            Ok(i) => break i,
+            Err(e) if e.is_transient() && tries < 50 => continue,
+            Err(e) => panic!("{e:?}"),
         }
     };
     assert_eq!(installs.installs["u-1"], 1);

@@ -4,6 +4,7 @@
 mod agent_support;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use agent_support::{client, real_config, request, start, Mode, PRODUCT, TOKEN};
 use rollwright_agent::{RealAgent, Token};
@@ -150,14 +151,19 @@ async fn rollback_during_a_slow_health_check_returns_to_the_previous_version() {
         .start_deployment(&request("u-2", "2.0.0"))
         .await
         .unwrap();
+    // Once switched, the one-second health check is running.
+    let mut switched = false;
+    for _ in 0..200 {
+        let d = a.client.deployment("u-2").await.unwrap();
+        if d.log.iter().any(|e| e.code == "SWITCHED") {
+            switched = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(switched, "u-2 did not switch within 2 s");
     let r = a.client.rollback("u-2").await.unwrap();
-    assert!(
-        matches!(
-            r.state,
-            DeploymentState::RollingBack | DeploymentState::RolledBack
-        ),
-        "{r:?}"
-    );
+    assert_eq!(r.state, DeploymentState::RollingBack, "{r:?}");
     let d = a.wait("u-2").await;
     assert_eq!(d.state, DeploymentState::RolledBack);
     assert_eq!(pointer(&a).as_deref(), Some("1.0.0"));

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use engine_support::*;
-use rollwright::domain::{DeployOption, DeviceUpdateStatus};
+use rollwright::domain::{DeployOption, DeviceUpdateStatus, UpdateId};
 use rollwright_agent::FleetConfig;
 
 const KILLS: usize = 12;
@@ -38,8 +38,15 @@ async fn killing_the_runner_at_random_moments_loses_nothing_and_installs_nothing
 
     let mut rng = fastrand::Rng::with_seed(0x5eed);
     for _ in 0..KILLS {
+        let before = work_of(&l, update);
+        if before.iter().all(|w| w.0 == DeviceUpdateStatus::Succeeded) {
+            break;
+        }
         let mut child = run();
-        tokio::time::sleep(Duration::from_millis(rng.u64(80..700))).await;
+        // However slowly the runner starts, each kill lands after it has
+        // moved some device update and while work is in flight.
+        wait_for_work_in_flight(&l, update, &before).await;
+        tokio::time::sleep(Duration::from_millis(rng.u64(0..200))).await;
         // SIGKILL: no chance to clean up.
         child.kill().unwrap();
         child.wait().unwrap();
@@ -86,4 +93,32 @@ async fn killing_the_runner_at_random_moments_loses_nothing_and_installs_nothing
         );
     }
     assert!(l.finished(update));
+}
+
+/// Status, progress and resumes of each device update, as the database has them.
+fn work_of(l: &Landscape, update: UpdateId) -> Vec<(DeviceUpdateStatus, u8, u32)> {
+    l.store
+        .device_updates_of(update)
+        .unwrap()
+        .into_iter()
+        .map(|du| (du.status, du.progress, du.resumes))
+        .collect()
+}
+
+/// Waits, bounded, until a runner started after `before` was read has written
+/// something and some device update is configuring or deploying.
+async fn wait_for_work_in_flight(
+    l: &Landscape,
+    update: UpdateId,
+    before: &[(DeviceUpdateStatus, u8, u32)],
+) {
+    use DeviceUpdateStatus::{Configuring, Deploying};
+    for _ in 0..3_000 {
+        let now = work_of(l, update);
+        if now != before && now.iter().any(|w| matches!(w.0, Configuring | Deploying)) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the runner moved no device update within 30 s");
 }

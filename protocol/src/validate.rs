@@ -345,10 +345,98 @@ mod tests {
     #[test]
     fn release_notes_are_at_most_64_kib() {
         let mut m = wire(1);
-        m.release_notes = Some("x".repeat(MAX_RELEASE_NOTES_BYTES));
+        m.release_notes = Some("x".repeat(65_536));
         assert!(manifest("", &m).is_ok());
-        m.release_notes = Some("x".repeat(MAX_RELEASE_NOTES_BYTES + 1));
+        m.release_notes = Some("x".repeat(65_537));
         assert_eq!(manifest("", &m).unwrap_err().field, "release_notes");
+        // Bytes, not characters: 32,769 two-byte characters are too many.
+        m.release_notes = Some("é".repeat(32_769));
+        assert_eq!(manifest("", &m).unwrap_err().field, "release_notes");
+    }
+
+    #[test]
+    fn module_versions_keep_their_own_schemes_but_are_never_a_path_component() {
+        for ok in ["5.13.0", "2024.02", "1.0+build-7_x", "R2", &"9".repeat(64)] {
+            assert_eq!(module_version("v", ok), Ok(()), "{ok:?}");
+        }
+        let too_long = "9".repeat(65);
+        for bad in ["", ".", "..", "1.0/x", "1 0", "1.0\\x", "ü1", &too_long] {
+            assert_eq!(module_version("v", bad).unwrap_err().field, "v", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn deployment_ids_are_1_to_128_letters_digits_dots_underscores_colons_or_dashes() {
+        for ok in ["du-1", "u:2.x_Y", "...a", &"a".repeat(128)] {
+            assert_eq!(deployment_id("id", ok), Ok(()), "{ok:?}");
+        }
+        let too_long = "a".repeat(129);
+        for bad in ["", ".", "..", "a/b", "a b", "a+b", &too_long] {
+            assert_eq!(deployment_id("id", bad).unwrap_err().field, "id", "{bad:?}");
+        }
+        let req = |id: &str| DeploymentRequest {
+            id: id.into(),
+            product: "acme-erp".into(),
+            version: "2.4.0".into(),
+        };
+        assert!(deployment(&req("du-1")).is_ok());
+        assert_eq!(deployment(&req("a/b")).unwrap_err().field, "id");
+    }
+
+    #[test]
+    fn artifact_urls_are_at_most_2048_characters() {
+        let url = |len: usize| {
+            let head = "https://a.example/";
+            format!("{head}{}", "x".repeat(len - head.len()))
+        };
+        assert_eq!(artifact("a", &url(2048)), Ok(()));
+        let e = artifact("a", &url(2049)).unwrap_err();
+        assert_eq!(
+            (e.field.as_str(), e.message.as_str()),
+            ("a", "must be at most 2048 characters (got 2049)")
+        );
+    }
+
+    #[test]
+    fn a_health_check_timeout_must_be_above_zero() {
+        let with_timeout = |timeout_ms| {
+            let mut m = wire(1);
+            m.health_check = Some(crate::HealthCheck {
+                command: vec!["/bin/true".into()],
+                timeout_ms,
+            });
+            manifest("", &m)
+        };
+        assert!(with_timeout(None).is_ok());
+        assert!(with_timeout(Some(1)).is_ok());
+        assert_eq!(
+            with_timeout(Some(0)).unwrap_err().field,
+            "health_check.timeout_ms"
+        );
+    }
+
+    #[test]
+    fn a_config_carries_the_manifest_of_its_own_product_and_version() {
+        let req = |product: &str, version: &str| ConfigRequest {
+            version: version.into(),
+            manifest: WireManifest {
+                product: product.into(),
+                ..wire(1)
+            },
+        };
+        assert!(config("acme-erp", &req("acme-erp", "2.4.0")).is_ok());
+        assert_eq!(
+            config("acme-erp", &req("acme-crm", "2.4.0"))
+                .unwrap_err()
+                .field,
+            "manifest.product"
+        );
+        assert_eq!(
+            config("acme-erp", &req("acme-erp", "2.5.0"))
+                .unwrap_err()
+                .field,
+            "manifest.version"
+        );
     }
 
     #[test]

@@ -294,6 +294,22 @@ mod tests {
     }
 
     #[test]
+    fn a_target_is_compared_as_a_version_not_as_text() {
+        // As text "2.10.0" < "2.9.0": an update from 2.9.0 would be refused.
+        assert_eq!(
+            pv(Some("2.9.0"), Some("2.9.0")).check_target(&v("2.10.0")),
+            Ok(Lower::Both)
+        );
+        assert!(pv(Some("2.10.0"), Some("2.10.0"))
+            .check_target(&v("2.9.0"))
+            .is_err());
+        assert_eq!(
+            pv(Some("3.0.0-rc.2"), Some("3.0.0-rc.2")).check_target(&v("3.0.0-rc.10")),
+            Ok(Lower::Both)
+        );
+    }
+
+    #[test]
     fn a_prerelease_is_below_its_release() {
         assert_eq!(
             pv(Some("3.0.0-rc.1"), Some("3.0.0-rc.1")).check_target(&v("3.0.0")),
@@ -355,5 +371,82 @@ mod tests {
             bad.validate().unwrap_err().field,
             "products.acme-erp.configured"
         );
+    }
+
+    fn new_device() -> NewDevice {
+        NewDevice {
+            name: "berlin-01".into(),
+            agent_url: "http://127.0.0.1:9000".into(),
+            agent_token: "secret".into(),
+            labels: vec![],
+            products: BTreeMap::new(),
+        }
+    }
+
+    fn field_of(d: NewDevice) -> Option<String> {
+        d.validate().err().map(|e| e.field)
+    }
+
+    #[test]
+    fn a_device_name_is_1_to_64_characters_without_slashes_or_control_characters() {
+        let named = |name: &str| NewDevice {
+            name: name.into(),
+            ..new_device()
+        };
+        assert_eq!(field_of(named(&"x".repeat(64))), None);
+        assert_eq!(named("  berlin-01 ").validate().unwrap().name, "berlin-01");
+        for bad in [
+            "".to_owned(),
+            "   ".to_owned(),
+            "x".repeat(65),
+            "a/b".into(),
+            "a\\b".into(),
+            "a\u{7}b".into(),
+        ] {
+            assert_eq!(field_of(named(&bad)).as_deref(), Some("name"), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn an_agent_url_is_http_or_https_with_a_host_and_no_spaces() {
+        let at = |url: &str| NewDevice {
+            agent_url: url.into(),
+            ..new_device()
+        };
+        for ok in ["http://h", "https://h", "https://device-7.plant.example:8443/"] {
+            assert_eq!(field_of(at(ok)), None, "{ok}");
+        }
+        for bad in [
+            "http://",
+            "https://",
+            "http:///",
+            "ftp://device-7.plant.example",
+            "device-7.plant.example:8443",
+            "http://device 7",
+        ] {
+            assert_eq!(field_of(at(bad)).as_deref(), Some("agent_url"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_agent_token_is_non_empty_and_without_whitespace() {
+        let with = |token: &str| NewDevice {
+            agent_token: token.into(),
+            ..new_device()
+        };
+        assert_eq!(field_of(with("s3cr3t-token")), None);
+        for bad in ["", "a b", "tab\there", "line\n"] {
+            assert_eq!(field_of(with(bad)).as_deref(), Some("agent_token"), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_label_matches_only_its_key_with_its_value() {
+        let mut d = device(1, "berlin-01", Some("1.0.0"), None);
+        d.labels.insert("site".into(), "berlin".into());
+        assert!(d.matches_label("site", "berlin"));
+        assert!(!d.matches_label("site", "lyon"));
+        assert!(!d.matches_label("group", "berlin"));
+        assert!(!d.matches_label("berlin", "site"));
     }
 }

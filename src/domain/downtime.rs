@@ -171,6 +171,9 @@ mod tests {
         d.title = "  ".into();
         assert_eq!(d.validate().unwrap_err().field, "title");
         let mut d = new(1, 2);
+        d.title = "é".repeat(120);
+        assert_eq!(d.validate().unwrap().title, "é".repeat(120));
+        let mut d = new(1, 2);
         d.title = "x".repeat(121);
         let e = d.validate().unwrap_err();
         assert_eq!(
@@ -211,5 +214,39 @@ mod tests {
         assert!(d.overlaps(t(3), t(5)));
         assert!(!d.overlaps(t(4), t(5)));
         assert!(!d.overlaps(t(0), t(2)));
+    }
+
+    fn device_with_site(id: i64, site: Option<&str>) -> Device {
+        Device {
+            id: DeviceId(id),
+            name: format!("dev-{id}"),
+            agent_url: "http://127.0.0.1:1".into(),
+            agent_token: "t".into(),
+            labels: site
+                .map(|s| [("site".to_owned(), s.to_owned())].into())
+                .unwrap_or_default(),
+            products: Default::default(),
+        }
+    }
+
+    #[test]
+    fn a_scope_covers_everything_devices_with_its_label_or_the_listed_devices() {
+        let berlin = device_with_site(1, Some("berlin"));
+        let lyon = device_with_site(2, Some("lyon"));
+        let unlabelled = device_with_site(3, None);
+        let covered = |scope: &Scope| -> Vec<i64> {
+            [&berlin, &lyon, &unlabelled]
+                .into_iter()
+                .filter(|d| scope.includes(d))
+                .map(|d| d.id.0)
+                .collect()
+        };
+        assert_eq!(covered(&Scope::All), [1, 2, 3]);
+        assert_eq!(covered(&Scope::label("site=berlin").unwrap()), [1]);
+        assert_eq!(covered(&Scope::label("group=berlin").unwrap()), Vec::<i64>::new());
+        let listed = Scope::Devices {
+            devices: vec![DeviceId(2), DeviceId(3)],
+        };
+        assert_eq!(covered(&listed), [2, 3]);
     }
 }

@@ -84,4 +84,10 @@ mod tests {
         );
         assert_eq!(ErrorCode::NotFound.as_str(), "not_found");
     }
+
+    #[test]
+    fn an_error_code_displays_as_its_wire_name() {
+        assert_eq!(ErrorCode::Conflict.to_string(), "conflict");
+        assert_eq!(ErrorCode::InvalidInput.to_string(), "invalid_input");
+    }
 }

@@ -131,4 +131,9 @@ mod tests {
         assert!(DeviceUpdateId::parse("x-1").is_err());
         assert!(DeviceUpdateId::parse("du-a/b").is_err());
     }
+
+    #[test]
+    fn a_device_update_id_displays_as_the_deployment_id_agents_get() {
+        assert_eq!(DeviceUpdateId::parse("du-0f3a").unwrap().to_string(), "du-0f3a");
+    }
 }

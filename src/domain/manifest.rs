@@ -262,4 +262,25 @@ mod tests {
         let text = manifest(&module("core", SHA)).replace("https://a.example/core.tgz", "/tmp/x");
         assert_eq!(field_of(&text), "modules[0].artifact");
     }
+
+    #[test]
+    fn a_manifest_may_be_one_mebibyte_and_not_a_byte_more() {
+        let text = manifest(&module("core", SHA)) + "#";
+        let pad = |len: usize| format!("{text}{}", "x".repeat(len - text.len()));
+        assert!(Manifest::parse(&pad(1_048_576)).is_ok());
+        let e = Manifest::parse(&pad(1_048_577)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "manifest: must be at most 1048576 bytes (got 1048577)"
+        );
+    }
+
+    #[test]
+    fn a_module_is_found_by_its_name() {
+        let text = manifest(&(module("core", SHA) + module("web", SHA).as_str()));
+        let m = Manifest::parse(&text).unwrap();
+        assert_eq!(m.module("web").map(|m| m.name.as_str()), Some("web"));
+        assert_eq!(m.module("core").map(|m| m.name.as_str()), Some("core"));
+        assert_eq!(m.module("db"), None);
+    }
 }

@@ -741,4 +741,132 @@ pub(crate) mod tests {
         assert_eq!(s.status, UpdateStatus::Cancelled);
         assert_eq!(s.counts[&Cancelled], 1);
     }
+
+    /// `check` with a window that starts at `now` = t(2).
+    fn check_at(at: DateTime<Utc>) -> Result<ValidUpdate, ValidationError> {
+        let mut r = request();
+        r.window_from = t(2);
+        r.devices[1].1 = DeployOption::At(at);
+        let versions = vec![v("2.3.0"), v("2.4.0")];
+        let devices: BTreeMap<_, _> = [
+            (DeviceId(1), device(1, "2.3.0")),
+            (DeviceId(2), device(2, "2.3.0")),
+        ]
+        .into();
+        r.validate(
+            &UpdateFacts {
+                versions: &versions,
+                devices: &devices,
+            },
+            t(2),
+        )
+    }
+
+    #[test]
+    fn a_deploy_time_may_be_now_but_not_a_moment_before() {
+        assert!(check_at(t(2)).is_ok());
+        let e = check_at(t(2) - chrono::Duration::seconds(1)).unwrap_err();
+        assert_eq!(e.field, "devices[1].at");
+        assert!(e.rule.contains("must not be in the past"), "{e}");
+    }
+
+    #[test]
+    fn a_deploy_time_may_be_either_end_of_the_window_but_not_outside() {
+        // The window is t(2) .. t(6).
+        assert!(check_at(t(2)).is_ok());
+        assert!(check_at(t(6)).is_ok());
+        let e = check_at(t(6) + chrono::Duration::seconds(1)).unwrap_err();
+        assert_eq!(e.field, "devices[1].at");
+        assert!(e.rule.contains("inside the window"), "{e}");
+        // Before the window but not in the past: now is earlier than the window.
+        let mut r = request();
+        r.devices[1].1 = DeployOption::At(t(2) - chrono::Duration::seconds(1));
+        let e = check(r).unwrap_err();
+        assert!(e.rule.contains("inside the window"), "{e}");
+    }
+
+    #[test]
+    fn created_by_is_1_to_64_characters_after_trimming() {
+        let mut r = request();
+        r.created_by = format!(" {} ", "é".repeat(64));
+        assert_eq!(check(r).unwrap().created_by, "é".repeat(64));
+        let mut r = request();
+        r.created_by = "a".repeat(65);
+        assert_eq!(check(r).unwrap_err().field, "created_by");
+    }
+
+    #[test]
+    fn settled_means_finished_failed_or_configured_when_only_configuring_was_asked() {
+        let settled: Vec<(DeviceUpdateStatus, bool)> = DeviceUpdateStatus::ALL
+            .into_iter()
+            .flat_map(|s| [(s, false), (s, true)])
+            .filter(|&(s, config_only)| is_settled(s, config_only))
+            .collect();
+        assert_eq!(
+            settled,
+            [
+                (Configured, true),
+                (Succeeded, false),
+                (Succeeded, true),
+                (Error, false),
+                (Error, true),
+                (Cancelled, false),
+                (Cancelled, true),
+            ]
+        );
+        assert!(du(Configured, DeployOption::ConfigOnly, 0).is_settled());
+        assert!(!du(Configured, DeployOption::Now, 0).is_settled());
+    }
+
+    #[test]
+    fn deploy_is_due_at_the_window_start_for_now_at_its_time_for_at_and_never_for_config_only() {
+        assert_eq!(du(Configured, DeployOption::Now, 0).deploy_due(), Some(t(1)));
+        assert_eq!(du(Configured, DeployOption::At(t(5)), 0).deploy_due(), Some(t(5)));
+        assert_eq!(du(Configured, DeployOption::ConfigOnly, 0).deploy_due(), None);
+    }
+
+    #[test]
+    fn a_group_of_settled_device_updates_counts_fully_for_each_member() {
+        let group = |status, count, progress_sum| StatusGroup {
+            status,
+            config_only: false,
+            count,
+            progress_sum,
+        };
+        // Three succeeded (300) and one deploying at 20 %: 320 / 4 = 80.
+        let s = UpdateSummary::from_groups([group(Succeeded, 3, 300), group(Deploying, 1, 20)]);
+        assert_eq!((s.status, s.progress, s.total), (UpdateStatus::Running, 80, 4));
+        // Unsettled groups count by their summed progress: (0 + 90) / 3 = 30.
+        let s = UpdateSummary::from_groups([group(Deploying, 2, 90), group(Scheduled, 1, 0)]);
+        assert_eq!((s.progress, s.counts[&Deploying]), (30, 2));
+    }
+
+    #[test]
+    fn a_deploy_option_is_rebuilt_from_its_stored_parts_and_nothing_else() {
+        for option in [DeployOption::ConfigOnly, DeployOption::Now, DeployOption::At(t(3))] {
+            assert_eq!(
+                DeployOption::from_parts(option.kind(), option.at()),
+                Some(option)
+            );
+        }
+        assert_eq!(DeployOption::At(t(3)).at(), Some(t(3)));
+        assert_eq!(DeployOption::Now.at(), None);
+        assert_eq!(DeployOption::from_parts("at", None), None);
+        assert_eq!(DeployOption::from_parts("now", Some(t(3))), None);
+        assert_eq!(DeployOption::from_parts("config_only", Some(t(3))), None);
+        assert_eq!(DeployOption::from_parts("later", None), None);
+    }
+
+    #[test]
+    fn a_status_displays_as_its_stored_name() {
+        assert_eq!(Cancelling.to_string(), "cancelling");
+        assert_eq!(
+            TransitionError {
+                from: Succeeded,
+                to: Deploying
+            }
+            .to_string(),
+            "status: cannot go from succeeded to deploying"
+        );
+    }
 }

@@ -55,11 +55,34 @@ mod tests {
     }
 
     #[test]
-    fn versions_order_by_semver_not_by_text() {
-        assert!(v("2.10.0") > v("2.9.0"));
-        assert!(v("3.0.0-rc.1") < v("3.0.0"));
-        assert!(v("3.0.0-alpha") < v("3.0.0-beta"));
-        assert!(v("3.0.0-rc.2") < v("3.0.0-rc.10"));
+    fn a_version_is_read_without_surrounding_spaces() {
+        assert_eq!(parse_version("version", " 2.4.0\n").unwrap(), v("2.4.0"));
+    }
+
+    #[test]
+    fn a_refusal_says_downgrade_only_when_the_configured_version_is_above_the_target() {
+        let refusal = |configured: &str, deployed: &str| {
+            NotHigher {
+                target: v("2.4.0"),
+                configured: Some(v(configured)),
+                deployed: Some(v(deployed)),
+            }
+            .to_string()
+        };
+        assert_eq!(
+            refusal("2.5.0", "2.0.0"),
+            "target 2.4.0 is lower than the configured version 2.5.0 (updates only go to a higher version)"
+        );
+        assert_eq!(
+            refusal("2.4.0", "2.4.0"),
+            "target 2.4.0 is not higher than the configured version (2.4.0) nor the deployed version (2.4.0)"
+        );
+        let none = NotHigher {
+            target: v("2.4.0"),
+            configured: None,
+            deployed: None,
+        };
+        assert!(none.to_string().ends_with("(none) nor the deployed version (none)"));
     }
 
     #[test]

@@ -89,7 +89,9 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    #[tokio::test]
+    // Paused time: a timeout fires only once every task is idle, so
+    // "nothing happened within 50 ms" means nothing will, however loaded the machine.
+    #[tokio::test(start_paused = true)]
     async fn manual_clock_wakes_sleepers_only_when_time_reaches_the_deadline() {
         let t0 = DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z")
             .unwrap()

@@ -1,9 +1,10 @@
-//! `cargo xtask run|test|bench`: the project's front door. Installs whatever is
+//! `cargo xtask run|test|bench|mutants`: the project's front door. Installs whatever is
 //! missing (Debian packages, npm packages, tauri-driver), builds, and runs.
 //! Uses only std so that it builds in seconds on a fresh machine.
 
 mod bench;
 mod cmd;
+mod mutants;
 mod run;
 mod setup;
 mod test;
@@ -23,7 +24,11 @@ commands:
           throughput against the load-generator ceiling and against scripts,
           scheduler lateness, memory and history; one table, JSON under
           target/bench/ (extra arguments go to rollwright-bench, e.g.
-          --only engine,lateness)";
+          --only engine,lateness)
+  mutants [FILE-GLOB...]
+          mutation testing of the pure core (default: src/domain/** and
+          protocol/src/validate.rs): caught / missed / unviable per file,
+          fails below 95 % caught; installs cargo-mutants when missing";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -31,6 +36,7 @@ fn main() -> ExitCode {
         Some("run") => run::run(),
         Some("test") => test::test(),
         Some("bench") => bench::bench(&args[1..]),
+        Some("mutants") => mutants::mutants(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())

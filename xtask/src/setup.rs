@@ -139,15 +139,20 @@ fn ensure_tauri_driver() -> Result {
     )
 }
 
-/// tauri-driver from PATH or from cargo's bin directory (which a fresh
-/// shell may not have on PATH yet).
+/// tauri-driver from PATH or from cargo's bin directory.
 pub fn tauri_driver_path() -> Option<PathBuf> {
-    if cmd::on_path("tauri-driver") {
-        return Some(PathBuf::from("tauri-driver"));
+    cargo_installed("tauri-driver")
+}
+
+/// A program `cargo install` put in place, found on PATH or in cargo's bin
+/// directory (which a fresh shell may not have on PATH yet).
+pub fn cargo_installed(program: &str) -> Option<PathBuf> {
+    if cmd::on_path(program) {
+        return Some(PathBuf::from(program));
     }
     let cargo_home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))?;
-    let path = cargo_home.join("bin/tauri-driver");
+    let path = cargo_home.join("bin").join(program);
     path.is_file().then_some(path)
 }
