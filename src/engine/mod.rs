@@ -199,11 +199,12 @@ impl Engine {
         Ok(engine)
     }
 
-    /// Resumes everything unfinished: device updates of approved updates are
-    /// reconciled with their agents by id and carried on. Returns how many.
+    /// Resumes everything unfinished: device updates of approved updates, and
+    /// cleanups under way, are reconciled with their agents by id and carried
+    /// on. Returns how many.
     pub async fn start(&self) -> Result<usize, EngineError> {
         let store = self.inner.store.clone();
-        let unsettled = blocking(move || store.unsettled_approved_device_updates()).await?;
+        let unsettled = blocking(move || store.device_updates_to_resume()).await?;
         let count = unsettled.len();
         // Work that was under way when the last run stopped is picked up
         // again: a resume, not another try.
@@ -434,10 +435,16 @@ impl Engine {
         // Deployments start only once every configuration is set.
         let mut deploy_now = Vec::new();
         while let Some(done) = configure.join_next().await {
-            if let Ok(Some(du)) = done {
-                if du.status == DeviceUpdateStatus::Configured && du.option == DeployOption::Now {
-                    deploy_now.push(du);
-                }
+            let Ok(Some(du)) = done else { continue };
+            if du.status != DeviceUpdateStatus::Configured {
+                continue;
+            }
+            match du.option {
+                DeployOption::Now => deploy_now.push(du),
+                // Configuring an `at(t)` device only happens at its time;
+                // one resumed mid-configuration deploys once configured.
+                DeployOption::At(t) => self.inner.scheduler.add(t, du.id),
+                DeployOption::ConfigOnly => {}
             }
         }
         for du in deploy_now {

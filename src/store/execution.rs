@@ -81,12 +81,15 @@ impl Store {
         Ok(())
     }
 
-    /// Device updates of approved updates that still need the engine: not
-    /// succeeded, cancelled or in error, and not a finished config-only one.
-    pub fn unsettled_approved_device_updates(&self) -> Result<Vec<DeviceUpdate>, StoreError> {
+    /// Device updates the engine must carry on when it starts: those of
+    /// approved updates that are not settled, and every cleanup under way
+    /// (`cancelling`), approved or not, since an admin may cancel before
+    /// approving.
+    pub fn device_updates_to_resume(&self) -> Result<Vec<DeviceUpdate>, StoreError> {
         let all = device_updates_where(
             &self.conn(),
-            "u.approved_at IS NOT NULL AND du.status NOT IN ('succeeded', 'cancelled', 'error')",
+            "(u.approved_at IS NOT NULL AND du.status NOT IN ('succeeded', 'cancelled', 'error'))
+             OR du.status = 'cancelling'",
             [],
         )?;
         Ok(all.into_iter().filter(|du| !du.is_settled()).collect())

@@ -139,6 +139,15 @@ impl Store {
         Ok(migrations::user_version(&conn)?)
     }
 
+    /// Makes every later write through this handle and its clones fail, as
+    /// if the process had died at this instant. Crash tests stop an engine
+    /// with it: whatever its tasks do in their last moments, nothing of it
+    /// reaches the file. Other handles of the same file are not affected.
+    pub fn stop_writing(&self) -> Result<(), StoreError> {
+        self.conn().pragma_update(None, "query_only", true)?;
+        Ok(())
+    }
+
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite half-written (the
         // transaction rolls back), so a poisoned lock is still safe to use.
@@ -166,6 +175,27 @@ mod tests {
         drop(Store::open(&path).unwrap());
         let store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_handle_that_stopped_writing_refuses_writes_while_other_handles_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE_NAME);
+        let (stopped, other) = (Store::open(&path).unwrap(), Store::open(&path).unwrap());
+        let manifest = crate::domain::Manifest::parse(include_str!(
+            "../../tests/fixtures/manifests/acme-erp-2.3.0.toml"
+        ))
+        .unwrap();
+        stopped.clone().stop_writing().unwrap();
+        assert!(stopped
+            .import_manifest(&manifest, chrono::Utc::now())
+            .is_err());
+        other.import_manifest(&manifest, chrono::Utc::now()).unwrap();
+        // Reading still works, and sees what the other handle wrote.
+        assert_eq!(
+            stopped.versions_of(&manifest.product).unwrap(),
+            [manifest.version]
+        );
     }
 
     #[test]
