@@ -19,7 +19,7 @@ const KILLS: usize = 12;
 async fn killing_the_runner_at_random_moments_loses_nothing_and_installs_nothing_twice() {
     let mut fleet = FleetConfig::new(0);
     // Installs take a while, so kills land mid-deployment as well as mid-configuration.
-    fleet.faults.install_ms = (20, 300);
+    fleet.faults.install_ms = (100, 600);
     let l = landscape(300, fleet).await;
     let update = l.create_update(&[DeployOption::Now], Utc::now());
     l.store.approve_update(update, "admin", Utc::now()).unwrap();
@@ -46,7 +46,7 @@ async fn killing_the_runner_at_random_moments_loses_nothing_and_installs_nothing
         // However slowly the runner starts, each kill lands after it has
         // moved some device update and while work is in flight.
         wait_for_work_in_flight(&l, update, &before).await;
-        tokio::time::sleep(Duration::from_millis(rng.u64(0..200))).await;
+        tokio::time::sleep(Duration::from_millis(rng.u64(0..500))).await;
         // SIGKILL: no chance to clean up.
         child.kill().unwrap();
         child.wait().unwrap();
@@ -106,7 +106,8 @@ fn work_of(l: &Landscape, update: UpdateId) -> Vec<(DeviceUpdateStatus, u8, u32)
 }
 
 /// Waits, bounded, until a runner started after `before` was read has written
-/// something and some device update is configuring or deploying.
+/// something and some device update is configuring or deploying, or until
+/// the runner has finished everything between two looks.
 async fn wait_for_work_in_flight(
     l: &Landscape,
     update: UpdateId,
@@ -115,7 +116,9 @@ async fn wait_for_work_in_flight(
     use DeviceUpdateStatus::{Configuring, Deploying};
     for _ in 0..3_000 {
         let now = work_of(l, update);
-        if now != before && now.iter().any(|w| matches!(w.0, Configuring | Deploying)) {
+        let in_flight = now.iter().any(|w| matches!(w.0, Configuring | Deploying));
+        let all_done = now.iter().all(|w| w.0 == DeviceUpdateStatus::Succeeded);
+        if (now != before && in_flight) || all_done {
             return;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;

@@ -422,6 +422,9 @@ async fn run_scenario(s: Scenario) -> Result<(), String> {
             .map_err(|e| format!("{what}: {e}"))?;
     }
 
+    if model.approved && reported.is_empty() {
+        return Err("the engine reported no status change at all".into());
+    }
     for (du, m) in dus.iter().zip(&model.dus) {
         let client = l.client(l.fleet_id(du.device));
         // The installs route answers injected 503s too: retried, bounded.
