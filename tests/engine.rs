@@ -301,7 +301,10 @@ async fn cancel_after_error_rolls_back_on_the_agent() {
     }
     let failed = failed(&recorder);
     assert!(
-        matches!(failed.as_slice(), [Notification::DevicesFailed { count: 3, .. }]),
+        matches!(
+            failed.as_slice(),
+            [Notification::DevicesFailed { count: 3, .. }]
+        ),
         "three failures in a burst make one notification: {failed:?}"
     );
 }

@@ -74,10 +74,10 @@ impl NewDevice {
                 "must not contain '/', '\\' or control characters",
             ));
         }
+        // With trailing slashes gone, a bare `http://` no longer starts with
+        // the scheme: whatever passes has something after it.
         let url = self.agent_url.trim().trim_end_matches('/').to_owned();
-        let scheme_ok = ["http://", "https://"]
-            .iter()
-            .any(|p| url.len() > p.len() && url.starts_with(p));
+        let scheme_ok = ["http://", "https://"].iter().any(|p| url.starts_with(p));
         if !scheme_ok || url.chars().any(|c| c.is_whitespace()) {
             return Err(ValidationError::new(
                 "agent_url",
@@ -413,7 +413,11 @@ mod tests {
             agent_url: url.into(),
             ..new_device()
         };
-        for ok in ["http://h", "https://h", "https://device-7.plant.example:8443/"] {
+        for ok in [
+            "http://h",
+            "https://h",
+            "https://device-7.plant.example:8443/",
+        ] {
             assert_eq!(field_of(at(ok)), None, "{ok}");
         }
         for bad in [
@@ -436,7 +440,11 @@ mod tests {
         };
         assert_eq!(field_of(with("s3cr3t-token")), None);
         for bad in ["", "a b", "tab\there", "line\n"] {
-            assert_eq!(field_of(with(bad)).as_deref(), Some("agent_token"), "{bad:?}");
+            assert_eq!(
+                field_of(with(bad)).as_deref(),
+                Some("agent_token"),
+                "{bad:?}"
+            );
         }
     }
 

@@ -243,7 +243,10 @@ mod tests {
         };
         assert_eq!(covered(&Scope::All), [1, 2, 3]);
         assert_eq!(covered(&Scope::label("site=berlin").unwrap()), [1]);
-        assert_eq!(covered(&Scope::label("group=berlin").unwrap()), Vec::<i64>::new());
+        assert_eq!(
+            covered(&Scope::label("group=berlin").unwrap()),
+            Vec::<i64>::new()
+        );
         let listed = Scope::Devices {
             devices: vec![DeviceId(2), DeviceId(3)],
         };

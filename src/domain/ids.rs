@@ -134,6 +134,9 @@ mod tests {
 
     #[test]
     fn a_device_update_id_displays_as_the_deployment_id_agents_get() {
-        assert_eq!(DeviceUpdateId::parse("du-0f3a").unwrap().to_string(), "du-0f3a");
+        assert_eq!(
+            DeviceUpdateId::parse("du-0f3a").unwrap().to_string(),
+            "du-0f3a"
+        );
     }
 }

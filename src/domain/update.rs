@@ -820,9 +820,18 @@ pub(crate) mod tests {
 
     #[test]
     fn deploy_is_due_at_the_window_start_for_now_at_its_time_for_at_and_never_for_config_only() {
-        assert_eq!(du(Configured, DeployOption::Now, 0).deploy_due(), Some(t(1)));
-        assert_eq!(du(Configured, DeployOption::At(t(5)), 0).deploy_due(), Some(t(5)));
-        assert_eq!(du(Configured, DeployOption::ConfigOnly, 0).deploy_due(), None);
+        assert_eq!(
+            du(Configured, DeployOption::Now, 0).deploy_due(),
+            Some(t(1))
+        );
+        assert_eq!(
+            du(Configured, DeployOption::At(t(5)), 0).deploy_due(),
+            Some(t(5))
+        );
+        assert_eq!(
+            du(Configured, DeployOption::ConfigOnly, 0).deploy_due(),
+            None
+        );
     }
 
     #[test]
@@ -835,7 +844,10 @@ pub(crate) mod tests {
         };
         // Three succeeded (300) and one deploying at 20 %: 320 / 4 = 80.
         let s = UpdateSummary::from_groups([group(Succeeded, 3, 300), group(Deploying, 1, 20)]);
-        assert_eq!((s.status, s.progress, s.total), (UpdateStatus::Running, 80, 4));
+        assert_eq!(
+            (s.status, s.progress, s.total),
+            (UpdateStatus::Running, 80, 4)
+        );
         // Unsettled groups count by their summed progress: (0 + 90) / 3 = 30.
         let s = UpdateSummary::from_groups([group(Deploying, 2, 90), group(Scheduled, 1, 0)]);
         assert_eq!((s.progress, s.counts[&Deploying]), (30, 2));
@@ -843,7 +855,11 @@ pub(crate) mod tests {
 
     #[test]
     fn a_deploy_option_is_rebuilt_from_its_stored_parts_and_nothing_else() {
-        for option in [DeployOption::ConfigOnly, DeployOption::Now, DeployOption::At(t(3))] {
+        for option in [
+            DeployOption::ConfigOnly,
+            DeployOption::Now,
+            DeployOption::At(t(3)),
+        ] {
             assert_eq!(
                 DeployOption::from_parts(option.kind(), option.at()),
                 Some(option)

@@ -82,7 +82,9 @@ mod tests {
             configured: None,
             deployed: None,
         };
-        assert!(none.to_string().ends_with("(none) nor the deployed version (none)"));
+        assert!(none
+            .to_string()
+            .ends_with("(none) nor the deployed version (none)"));
     }
 
     #[test]

@@ -149,8 +149,9 @@ struct Inner {
 
 #[derive(Default)]
 struct State {
-    /// Device updates a task is working on, so none gets two.
-    active: HashSet<DeviceUpdateId>,
+    /// Device updates a task is working on, so none gets two; `true` when
+    /// another task asked for it meanwhile.
+    active: HashMap<DeviceUpdateId, bool>,
     /// Per update being driven: its device updates not settled yet.
     open: HashMap<UpdateId, HashSet<DeviceUpdateId>>,
     devices: HashMap<DeviceId, Arc<DeviceHandle>>,
@@ -477,18 +478,51 @@ impl Engine {
     }
 
     /// Runs `work` unless another task already works on this device update.
+    /// Then that task, once its own work ends, carries the device update on
+    /// from the store: a cancel that lands while a worker is still finishing
+    /// (writing its log after an error, say) is not lost.
     async fn with_claim<F, Fut>(&self, du: DeviceUpdate, work: F) -> Option<DeviceUpdate>
     where
         F: FnOnce(Engine, DeviceUpdate) -> Fut,
         Fut: std::future::Future<Output = Option<DeviceUpdate>>,
     {
-        if !self.lock().active.insert(du.id.clone()) {
-            return None;
-        }
         let id = du.id.clone();
+        {
+            let mut state = self.lock();
+            if let Some(asked_again) = state.active.get_mut(&id) {
+                *asked_again = true;
+                return None;
+            }
+            state.active.insert(id.clone(), false);
+        }
         let result = work(self.clone(), du).await;
-        self.lock().active.remove(&id);
+        while self.asked_again(&id) {
+            let (store, key) = (self.inner.store.clone(), id.clone());
+            match blocking(move || store.device_update(&key)).await {
+                Ok(Some(du)) if !du.is_settled() => {
+                    self.carry_on(du).await;
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!("cannot load device update {id}: {e}"),
+            }
+        }
         result
+    }
+
+    /// Whether another task asked for `id` while this one held it; releases
+    /// the claim when not, in the same step, so no request falls between.
+    fn asked_again(&self, id: &DeviceUpdateId) -> bool {
+        let mut state = self.lock();
+        match state.active.get_mut(id) {
+            Some(asked_again) if *asked_again => {
+                *asked_again = false;
+                true
+            }
+            _ => {
+                state.active.remove(id);
+                false
+            }
+        }
     }
 
     /// Hands due `at(t)` device updates to workers, recording lateness.

@@ -136,8 +136,7 @@ mod tests {
         assert_eq!(sched.len(), 0);
     }
 
-    // Paused time: a timeout fires only once every task is idle, so
-    // "nothing happened within 50 ms" means nothing will, however loaded the machine.
+    // Paused time, as above.
     #[tokio::test(start_paused = true)]
     async fn an_entry_already_due_comes_out_at_once() {
         let t0 = DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z")

@@ -190,7 +190,9 @@ mod tests {
         assert!(stopped
             .import_manifest(&manifest, chrono::Utc::now())
             .is_err());
-        other.import_manifest(&manifest, chrono::Utc::now()).unwrap();
+        other
+            .import_manifest(&manifest, chrono::Utc::now())
+            .unwrap();
         // Reading still works, and sees what the other handle wrote.
         assert_eq!(
             stopped.versions_of(&manifest.product).unwrap(),
