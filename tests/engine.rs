@@ -11,6 +11,7 @@ use chrono::{Timelike, Utc};
 use engine_support::*;
 use rollwright::domain::{DeployOption, DeviceUpdateStatus, LogSource, UpdateStatus};
 use rollwright::engine::{Engine, EngineConfig, ManualClock, Notification, SystemClock};
+use rollwright::store::DeviceUpdateChange;
 use rollwright_agent::FleetConfig;
 
 use DeviceUpdateStatus::*;
@@ -367,4 +368,59 @@ async fn resume_starts_a_deployment_the_agent_never_received() {
     );
     let installs = client.installs().await.unwrap().installs;
     assert_eq!(installs.get(du.id.as_str()).copied(), Some(1));
+}
+
+/// Moves a device update as a run stopped midway would have left it.
+fn left_by_a_stopped_run(
+    l: &Landscape,
+    du: &rollwright::domain::DeviceUpdate,
+    to: DeviceUpdateStatus,
+    at: chrono::DateTime<Utc>,
+) {
+    let change = DeviceUpdateChange::Transition {
+        id: du.id.clone(),
+        to,
+        at,
+    };
+    l.store.apply_each([&change]).unwrap();
+}
+
+// Found by tests/engine_model.rs: configuring an `at(t)` device update only
+// starts at its time, so one resumed mid-configuration must deploy next.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_at_time_device_update_resumed_while_configuring_deploys_once_configured() {
+    let l = landscape(1, FleetConfig::new(0)).await;
+    let t0 = Utc::now();
+    let at = t0 + chrono::Duration::minutes(10);
+    let clock = ManualClock::new(t0);
+    let update = l.create_update(&[DeployOption::At(at)], t0);
+    l.store.approve_update(update, "admin", t0).unwrap();
+    let du = l.store.device_updates_of(update).unwrap().remove(0);
+    clock.advance(chrono::Duration::minutes(10));
+    left_by_a_stopped_run(&l, &du, Configuring, at);
+
+    let engine = engine(&l, Arc::new(clock), Arc::new(Recorder::default()));
+    assert_eq!(engine.start().await.unwrap(), 1);
+    settle(&engine, Duration::from_secs(20)).await;
+    assert_eq!(statuses(&l, update), BTreeMap::from([(Succeeded, 1)]));
+}
+
+// Found by tests/engine_model.rs: an admin may cancel before approving, and
+// a cleanup a stopped run left under way is finished at the next start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_before_approval_left_under_way_is_finished_at_start() {
+    let l = landscape(1, FleetConfig::new(0)).await;
+    let update = l.create_update(&[DeployOption::Now], Utc::now());
+    let du = l.store.device_updates_of(update).unwrap().remove(0);
+    left_by_a_stopped_run(&l, &du, Cancelling, Utc::now());
+
+    let engine = engine(&l, Arc::new(SystemClock), Arc::new(Recorder::default()));
+    assert_eq!(engine.start().await.unwrap(), 1);
+    settle(&engine, Duration::from_secs(20)).await;
+    assert_eq!(statuses(&l, update), BTreeMap::from([(Cancelled, 1)]));
+    let info = l.client(l.fleet_id(du.device)).device().await.unwrap();
+    assert_eq!(
+        info.products[PRODUCT].configured_version.as_deref(),
+        Some(FROM)
+    );
 }
