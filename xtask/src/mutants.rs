@@ -50,7 +50,12 @@ pub fn mutants(args: &[String]) -> Result {
         ]);
         // Lib tests only: the rules live in pure code, and the lib tests run in
         // a second where the integration tests take minutes.
-        command.arg(&dir).arg("--cargo-arg=--lib");
+        command
+            .arg(&dir)
+            .arg("--cargo-arg=--lib")
+            // A property test failing on a mutant would otherwise save its
+            // case as a regression seed in the source tree.
+            .env("PROPTEST_DISABLE_FAILURE_PERSISTENCE", "1");
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         println!("\n==> cargo mutants --file {glob}");
         let status = command
