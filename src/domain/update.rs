@@ -609,6 +609,10 @@ pub(crate) mod tests {
     }
 
     fn check(req: NewUpdate) -> Result<ValidUpdate, ValidationError> {
+        check_at_time(req, t(1))
+    }
+
+    fn check_at_time(req: NewUpdate, now: DateTime<Utc>) -> Result<ValidUpdate, ValidationError> {
         // Like the store: versions of the requested product only.
         let versions = if req.product == "acme-erp" {
             vec![v("2.3.0"), v("2.4.0")]
@@ -626,7 +630,7 @@ pub(crate) mod tests {
                 versions: &versions,
                 devices: &devices,
             },
-            t(1),
+            now,
         )
     }
 
@@ -747,19 +751,7 @@ pub(crate) mod tests {
         let mut r = request();
         r.window_from = t(2);
         r.devices[1].1 = DeployOption::At(at);
-        let versions = vec![v("2.3.0"), v("2.4.0")];
-        let devices: BTreeMap<_, _> = [
-            (DeviceId(1), device(1, "2.3.0")),
-            (DeviceId(2), device(2, "2.3.0")),
-        ]
-        .into();
-        r.validate(
-            &UpdateFacts {
-                versions: &versions,
-                devices: &devices,
-            },
-            t(2),
-        )
+        check_at_time(r, t(2))
     }
 
     #[test]
