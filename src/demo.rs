@@ -521,7 +521,7 @@ fn replay(
                             t,
                             LogLevel::Error,
                             LogSource::Rollwright,
-                            "DEPLOYMENT_FAILED",
+                            "DEPLOY_FAILED",
                             format!(
                                 "deployment of {} {} failed; the device still runs {}",
                                 past.product, past.to, past.from

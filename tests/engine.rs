@@ -10,7 +10,9 @@ use std::time::Duration;
 use chrono::{Timelike, Utc};
 use engine_support::*;
 use rollwright::domain::{DeployOption, DeviceUpdateStatus, LogSource, UpdateStatus};
-use rollwright::engine::{Engine, EngineConfig, ManualClock, Notification, SystemClock};
+use rollwright::engine::{
+    Engine, EngineConfig, EngineError, ManualClock, Notification, SystemClock,
+};
 use rollwright::store::DeviceUpdateChange;
 use rollwright_agent::FleetConfig;
 
@@ -345,7 +347,7 @@ async fn resume_starts_a_deployment_the_agent_never_received() {
     let l = landscape(1, FleetConfig::new(0)).await;
     let now = Utc::now();
     let update = l.create_update(&[DeployOption::Now], now);
-    l.store.approve_update(update, "admin", now).unwrap();
+    approve_without_running(&l, update, Arc::new(SystemClock)).await;
     let du = l.store.device_updates_of(update).unwrap().remove(0);
     // A run that configured the device, recorded `deploying`, and died
     // before its POST reached the agent.
@@ -394,7 +396,7 @@ async fn an_at_time_device_update_resumed_while_configuring_deploys_once_configu
     let at = t0 + chrono::Duration::minutes(10);
     let clock = ManualClock::new(t0);
     let update = l.create_update(&[DeployOption::At(at)], t0);
-    l.store.approve_update(update, "admin", t0).unwrap();
+    approve_without_running(&l, update, Arc::new(clock.clone())).await;
     let du = l.store.device_updates_of(update).unwrap().remove(0);
     clock.advance(chrono::Duration::minutes(10));
     left_by_a_stopped_run(&l, &du, Configuring, at);
@@ -423,4 +425,62 @@ async fn a_cancel_before_approval_left_under_way_is_finished_at_start() {
         info.products[PRODUCT].configured_version.as_deref(),
         Some(FROM)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_engine_that_is_not_started_records_an_approval_and_runs_nothing() {
+    let l = landscape(2, FleetConfig::new(0)).await;
+    let update = l.create_update(&[DeployOption::Now], Utc::now());
+    approve_without_running(&l, update, Arc::new(SystemClock)).await;
+    let approved = l.store.update(update).unwrap().unwrap();
+    assert_eq!(approved.approved_by.as_deref(), Some("admin"));
+    assert_eq!(statuses(&l, update), BTreeMap::from([(Scheduled, 2)]));
+
+    let engine = engine(&l, Arc::new(SystemClock), Arc::new(Recorder::default()));
+    assert_eq!(engine.start().await.unwrap(), 2);
+    settle(&engine, Duration::from_secs(20)).await;
+    assert_eq!(statuses(&l, update), BTreeMap::from([(Succeeded, 2)]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_leaves_work_at_a_durable_point_that_the_next_start_finishes() {
+    let mut fleet = FleetConfig::new(0);
+    // Installs outlast the shutdown, so it lands while deployments run.
+    fleet.faults.install_ms = (1500, 1500);
+    let l = landscape(4, fleet).await;
+    let update = l.create_update(&[DeployOption::Now], Utc::now());
+    let first = engine(&l, Arc::new(SystemClock), Arc::new(Recorder::default()));
+    first.start().await.unwrap();
+    first.approve(update, "admin").await.unwrap();
+    eventually(
+        "every device deploys",
+        Duration::from_secs(10),
+        async || statuses(&l, update) == BTreeMap::from([(Deploying, 4)]),
+    )
+    .await;
+
+    tokio::time::timeout(Duration::from_secs(5), first.shutdown())
+        .await
+        .expect("shutdown does not wait for deployments to end");
+    assert_eq!(first.running(), 0);
+    let refused = first.approve(update, "admin").await.unwrap_err();
+    assert!(matches!(refused, EngineError::ShuttingDown), "{refused}");
+    // The installs end on the agents meanwhile; the stopped engine records
+    // nothing of it, and nothing of the shutdown counts as a failure.
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    assert_eq!(statuses(&l, update), BTreeMap::from([(Deploying, 4)]));
+
+    let second = engine(&l, Arc::new(SystemClock), Arc::new(Recorder::default()));
+    assert_eq!(second.start().await.unwrap(), 4);
+    settle(&second, Duration::from_secs(20)).await;
+    assert_eq!(statuses(&l, update), BTreeMap::from([(Succeeded, 4)]));
+    for du in l.store.device_updates_of(update).unwrap() {
+        let installs = l.client(l.fleet_id(du.device)).installs().await.unwrap();
+        assert_eq!(
+            installs.installs.get(du.id.as_str()).copied(),
+            Some(1),
+            "the deployment was followed again, not repeated"
+        );
+        assert_eq!((du.attempts, du.resumes), (1, 1));
+    }
 }

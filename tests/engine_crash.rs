@@ -6,6 +6,7 @@
 mod engine_support;
 
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -22,7 +23,7 @@ async fn killing_the_runner_at_random_moments_loses_nothing_and_installs_nothing
     fleet.faults.install_ms = (100, 600);
     let l = landscape(300, fleet).await;
     let update = l.create_update(&[DeployOption::Now], Utc::now());
-    l.store.approve_update(update, "admin", Utc::now()).unwrap();
+    approve_without_running(&l, update, Arc::new(rollwright::engine::SystemClock)).await;
     let db = l.store.path().to_path_buf();
     let cli = env!("CARGO_BIN_EXE_rollwright-cli");
     let run = move || {

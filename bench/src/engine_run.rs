@@ -86,8 +86,17 @@ fn new_update(
 }
 
 fn engine(store: &Store, concurrency: usize) -> anyhow::Result<Engine> {
+    engine_with(store, concurrency, None)
+}
+
+fn engine_with(
+    store: &Store,
+    concurrency: usize,
+    lateness_probe: Option<tokio::sync::mpsc::UnboundedSender<Duration>>,
+) -> anyhow::Result<Engine> {
     let config = EngineConfig {
         concurrency,
+        lateness_probe,
         ..EngineConfig::default()
     };
     Ok(Engine::new(
@@ -104,6 +113,51 @@ fn succeeded(store: &Store, update: rollwright::domain::UpdateId) -> anyhow::Res
         .iter()
         .filter(|du| du.status == DeviceUpdateStatus::Succeeded)
         .count())
+}
+
+/// The status list as the status screen reads it (`Store::recent_updates`,
+/// newest 100), queried from another thread every 10 ms while a `now`
+/// rollout of `devices` devices runs: p50 / p99 / max of the query.
+pub async fn status_under_load(a: &EngineArgs<'_>, devices: usize) -> anyhow::Result<Value> {
+    let (store, sets) = landscape(a, &[(0, devices)])?;
+    let now = Utc::now();
+    let options = sets[0].iter().map(|id| (*id, DeployOption::Now)).collect();
+    let (update, _) = store.create_update(new_update("Bench rollout", options, now), now)?;
+    let engine = engine(&store, a.concurrency)?;
+    engine.start().await?;
+    let running = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let reader = {
+        let (store, running) = (store.clone(), running.clone());
+        std::thread::spawn(move || -> anyhow::Result<Vec<Duration>> {
+            let mut took = Vec::new();
+            while running.load(std::sync::atomic::Ordering::SeqCst) {
+                let t = Instant::now();
+                store.recent_updates(100)?;
+                took.push(t.elapsed());
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Ok(took)
+        })
+    };
+    let t0 = Instant::now();
+    engine.approve(update.id, "bench").await?;
+    let finished = tokio::time::timeout(LIMIT, engine.wait_idle()).await;
+    let rollout_s = t0.elapsed().as_secs_f64();
+    running.store(false, std::sync::atomic::Ordering::SeqCst);
+    let mut took = reader
+        .join()
+        .map_err(|_| anyhow::anyhow!("the status reader panicked"))??;
+    finished.context("the rollout did not finish in time")?;
+    took.sort();
+    Ok(json!({
+        "devices": devices,
+        "succeeded": succeeded(&store, update.id)?,
+        "rollout_s": rollout_s,
+        "queries": took.len(),
+        "p50_ms": stats::quantile_ms(&took, 0.50),
+        "p99_ms": stats::quantile_ms(&took, 0.99),
+        "max_ms": took.last().map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0),
+    }))
 }
 
 /// One update of `devices` devices, all `now`: devices/s, CPU per 1,000
@@ -179,7 +233,8 @@ pub async fn lateness(
     } else {
         None
     };
-    let engine = engine(&store, a.concurrency)?;
+    let (probe, mut lateness) = tokio::sync::mpsc::unbounded_channel();
+    let engine = engine_with(&store, a.concurrency, Some(probe))?;
     engine.start().await?;
     let cpu0 = stats::cpu_time();
     engine.approve(timed.id, "bench").await?;
@@ -214,7 +269,10 @@ pub async fn lateness(
         .await
         .context("the timed rollout did not finish in time")?;
     let cpu = (stats::cpu_time() - cpu0).as_secs_f64();
-    let mut late = engine.take_lateness();
+    let mut late = Vec::new();
+    while let Ok(d) = lateness.try_recv() {
+        late.push(d);
+    }
     late.sort();
     Ok(json!({
         "devices": devices,

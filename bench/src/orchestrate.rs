@@ -16,6 +16,7 @@ const PHASES: &[&str] = &[
     "ceiling",
     "get-device",
     "engine",
+    "status-load",
     "aiohttp",
     "bash",
     "lateness",
@@ -83,6 +84,7 @@ pub fn all(flags: &Flags) -> anyhow::Result<()> {
             "ceiling" => ceiling(&ctx),
             "get-device" => get_device(&ctx),
             "engine" => engine(&ctx),
+            "status-load" => status_load(&ctx),
             "aiohttp" => aiohttp(&ctx),
             "bash" => bash(&ctx),
             "lateness" => lateness(&ctx),
@@ -212,6 +214,22 @@ fn engine(ctx: &Ctx) -> anyhow::Result<Value> {
     let db = ctx.work.join("engine.sqlite3");
     child(&[
         "engine-throughput",
+        "--root",
+        &fleet.root,
+        "--db",
+        &db.to_string_lossy(),
+        "--devices",
+        &ENGINE_DEVICES.to_string(),
+        "--concurrency",
+        &ctx.concurrency.to_string(),
+    ])
+}
+
+fn status_load(ctx: &Ctx) -> anyhow::Result<Value> {
+    let fleet = FleetProcess::start(&ctx.files, ENGINE_DEVICES)?;
+    let db = ctx.work.join("status-load.sqlite3");
+    child(&[
+        "engine-status-load",
         "--root",
         &fleet.root,
         "--db",

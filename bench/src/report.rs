@@ -143,6 +143,22 @@ fn rows(r: &Map<String, Value>) -> Vec<Row> {
             at_most(rss.map(|m| m * 1.048_576), 150.0),
         ),
         row(
+            "status list p50 during a 10,000-device rollout",
+            format!("{} ms", fmt(get("status-load", &["p50_ms"]), 2)),
+            "",
+            None,
+        ),
+        row(
+            "status list p99 during that rollout",
+            format!(
+                "{} ms (max {})",
+                fmt(get("status-load", &["p99_ms"]), 2),
+                fmt(get("status-load", &["max_ms"]), 2)
+            ),
+            "≤ 10 ms",
+            at_most(get("status-load", &["p99_ms"]), 10.0),
+        ),
+        row(
             "lateness p50 (10,000 due in 10 s)",
             format!("{} ms", fmt(p50, 2)),
             "≤ 2 ms",

@@ -10,6 +10,8 @@
 //! - [`device`]: devices, labels, per-product versions, eligibility.
 //! - [`downtime`]: planned and unplanned windows with a scope.
 //! - [`update`]: updates, device updates, their state machine and summary.
+//! - [`transition`]: what each status change does (the one list of effects).
+//! - [`user`]: the recorded names of who created or approved.
 //! - [`deploy_limits`]: when a running deployment counts as timed out or stalled.
 
 pub mod deploy_limits;
@@ -19,7 +21,9 @@ pub mod downtime;
 pub mod error;
 pub mod ids;
 pub mod manifest;
+pub mod transition;
 pub mod update;
+pub mod user;
 pub mod version;
 
 pub use deploy_limits::{DeployLimits, Overdue};
@@ -32,9 +36,11 @@ pub use downtime::{Downtime, DowntimeKind, NewDowntime, Scope};
 pub use error::{ErrorCode, ValidationError};
 pub use ids::{DeviceId, DeviceUpdateId, DowntimeId, ProductName, UpdateId};
 pub use manifest::{HealthCheck, Manifest, Module, MAX_MANIFEST_BYTES};
+pub use transition::{is_settled, Effects, Ends};
 pub use update::{
     DeployOption, DeviceUpdate, DeviceUpdateStatus, LogEntry, LogLevel, LogSource, NewUpdate,
-    StatusGroup, TransitionError, Update, UpdateFacts, UpdateStatus, UpdateSummary,
+    Outcome, StatusGroup, TransitionError, Update, UpdateFacts, UpdateStatus, UpdateSummary,
     ValidDeviceUpdate, ValidUpdate,
 };
+pub use user::check_user_name;
 pub use version::{parse_version, NotHigher, Version};

@@ -10,6 +10,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::downtime::{check_title, check_window};
+use super::transition::is_settled;
+use super::user::check_user_name;
 use super::version::{parse_version, Version};
 use super::{
     Device, DeviceId, DeviceUpdateId, ProductName, ProductVersions, UpdateId, ValidationError,
@@ -208,13 +210,7 @@ impl NewUpdate {
             ));
         }
         let title = check_title(&self.title)?;
-        let created_by = self.created_by.trim().to_owned();
-        if created_by.is_empty() || created_by.chars().count() > 64 {
-            return Err(ValidationError::new(
-                "created_by",
-                "must be 1 to 64 characters",
-            ));
-        }
+        let created_by = check_user_name("created_by", &self.created_by)?;
         check_window(self.window_from, self.window_to)?;
         if self.devices.is_empty() {
             return Err(ValidationError::new(
@@ -340,22 +336,6 @@ pub struct DeviceUpdate {
     pub updated_at: DateTime<Utc>,
 }
 
-impl DeviceUpdate {
-    /// Nothing more will happen without an admin: finished, or failed.
-    pub fn is_settled(&self) -> bool {
-        is_settled(self.status, self.option == DeployOption::ConfigOnly)
-    }
-
-    /// When deployment should start once configured; `None` for config-only.
-    pub fn deploy_due(&self) -> Option<DateTime<Utc>> {
-        match self.option {
-            DeployOption::ConfigOnly => None,
-            DeployOption::Now => Some(self.window_from),
-            DeployOption::At(t) => Some(t),
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LogLevel {
@@ -448,18 +428,34 @@ pub struct StatusGroup {
     pub progress_sum: u64,
 }
 
-/// Nothing more happens without an admin: finished, failed, or configured
-/// when configuring was all that was asked.
-pub fn is_settled(status: DeviceUpdateStatus, config_only: bool) -> bool {
-    use DeviceUpdateStatus::*;
-    match status {
-        Succeeded | Cancelled | Error => true,
-        Configured => config_only,
-        Scheduled | Configuring | Deploying | Cancelling => false,
-    }
+/// How an update ended, once every device update settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// Deployed, or configured when configuring was all that was asked.
+    pub succeeded: usize,
+    pub failed: usize,
+    pub cancelled: usize,
 }
 
 impl UpdateSummary {
+    /// How the update ended; `None` while it has device updates to settle,
+    /// or none at all.
+    pub fn outcome(&self) -> Option<Outcome> {
+        use DeviceUpdateStatus::*;
+        let count = |s| self.counts.get(&s).copied().unwrap_or(0);
+        match self.status {
+            UpdateStatus::Succeeded | UpdateStatus::Failed | UpdateStatus::Cancelled => {
+                Some(Outcome {
+                    // Settled, so every `configured` one was config-only.
+                    succeeded: count(Succeeded) + count(Configured),
+                    failed: count(Error),
+                    cancelled: count(Cancelled),
+                })
+            }
+            UpdateStatus::Scheduled | UpdateStatus::Running => None,
+        }
+    }
+
     pub fn of(dus: &[DeviceUpdate]) -> UpdateSummary {
         UpdateSummary::from_groups(dus.iter().map(|du| StatusGroup {
             status: du.status,
@@ -503,12 +499,6 @@ impl UpdateSummary {
             total: n,
             counts,
         }
-    }
-}
-
-impl From<&[DeviceUpdate]> for UpdateSummary {
-    fn from(dus: &[DeviceUpdate]) -> Self {
-        UpdateSummary::of(dus)
     }
 }
 
@@ -811,18 +801,32 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn deploy_is_due_at_the_window_start_for_now_at_its_time_for_at_and_never_for_config_only() {
+    fn an_update_has_an_outcome_once_every_device_update_settled() {
+        let running = [
+            du(Succeeded, DeployOption::Now, 100),
+            du(Configured, DeployOption::Now, 0),
+        ];
+        assert_eq!(UpdateSummary::of(&running).outcome(), None);
+        assert_eq!(UpdateSummary::of(&[]).outcome(), None);
+        let ended = [
+            du(Succeeded, DeployOption::Now, 100),
+            du(Configured, DeployOption::ConfigOnly, 0),
+            du(Error, DeployOption::Now, 30),
+            du(Cancelled, DeployOption::Now, 0),
+            du(Cancelled, DeployOption::At(t(1)), 0),
+        ];
         assert_eq!(
-            du(Configured, DeployOption::Now, 0).deploy_due(),
-            Some(t(1))
+            UpdateSummary::of(&ended).outcome(),
+            Some(Outcome {
+                succeeded: 2,
+                failed: 1,
+                cancelled: 2
+            })
         );
+        let cancelled = [du(Cancelled, DeployOption::Now, 0)];
         assert_eq!(
-            du(Configured, DeployOption::At(t(5)), 0).deploy_due(),
-            Some(t(5))
-        );
-        assert_eq!(
-            du(Configured, DeployOption::ConfigOnly, 0).deploy_due(),
-            None
+            UpdateSummary::of(&cancelled).outcome().map(|o| o.cancelled),
+            Some(1)
         );
     }
 

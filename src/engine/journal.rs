@@ -46,6 +46,12 @@ impl Journal {
             .map_err(JournalError::Store)
     }
 
+    /// Returns once everything queued before it is durable: the writer
+    /// takes the queue in order.
+    pub(crate) async fn flush(&self) -> Result<(), JournalError> {
+        self.write(Vec::new()).await.map(drop)
+    }
+
     /// Queues changes that nothing waits on (progress figures): they ride
     /// along with the next commit.
     pub(crate) fn write_later(&self, changes: Vec<DeviceUpdateChange>) {

@@ -7,14 +7,16 @@
 //! chosen device is set, then deployments start as each device's option says
 //! (`now` at once, `at(t)` at t, `config_only` never).
 
+mod clients;
 mod clock;
+mod drive;
 mod events;
 mod journal;
 mod notify;
 mod retry;
 mod scheduler;
+mod steps;
 mod wire;
-mod work;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use events::EngineEvent;
@@ -24,20 +26,21 @@ pub use retry::RetryPolicy;
 pub use wire::config_request;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{broadcast, mpsc, Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{broadcast, mpsc, watch, Notify, Semaphore};
 
-use crate::agent_client::{AgentClient, AgentError, ClientOptions, PreparedConfig};
+use crate::agent_client::{AgentClient, AgentError, ClientOptions};
 use crate::domain::{
-    DeployOption, DeviceId, DeviceUpdate, DeviceUpdateId, DeviceUpdateStatus, ErrorCode,
-    ProductName, UpdateId, UpdateSummary, Version,
+    DeviceId, DeviceUpdate, DeviceUpdateId, DeviceUpdateStatus, ErrorCode, UpdateId, UpdateSummary,
 };
 use crate::store::{DeviceUpdateChange, Store, StoreError};
+use clients::Clients;
 use journal::Journal;
-use scheduler::{Due, Scheduler};
+use scheduler::Scheduler;
+use steps::Steps;
 
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -58,6 +61,9 @@ pub struct EngineConfig {
     pub stall_limit: Duration,
     /// Device updates failing within this window share one notification.
     pub failure_group_window: Duration,
+    /// Receives the scheduler lateness of each `at(t)` deployment it hands
+    /// out, for the benchmark; `None` (the app, the CLI) keeps nothing.
+    pub lateness_probe: Option<mpsc::UnboundedSender<Duration>>,
 }
 
 impl Default for EngineConfig {
@@ -74,6 +80,7 @@ impl Default for EngineConfig {
             deploy_timeout: Duration::from_secs(30 * 60),
             stall_limit: Duration::from_secs(5 * 60),
             failure_group_window: Duration::from_secs(3),
+            lateness_probe: None,
         }
     }
 }
@@ -91,6 +98,8 @@ pub enum EngineError {
     /// The request is understood but not allowed now; the text says why.
     #[error("{0}")]
     Refused(String),
+    #[error("the engine is shutting down")]
+    ShuttingDown,
     #[error("device {device}: {source}")]
     Agent {
         device: DeviceId,
@@ -109,7 +118,7 @@ impl EngineError {
             EngineError::UpdateNotFound(_) | EngineError::DeviceUpdateNotFound(_) => {
                 ErrorCode::NotFound
             }
-            EngineError::Refused(_) => ErrorCode::Conflict,
+            EngineError::Refused(_) | EngineError::ShuttingDown => ErrorCode::Conflict,
             EngineError::Journal(_)
             | EngineError::Agent { .. }
             | EngineError::Client(_)
@@ -128,8 +137,7 @@ struct Inner {
     store: Store,
     clock: Arc<dyn Clock>,
     config: EngineConfig,
-    /// Every device's client shares this one's connection pool.
-    pool: AgentClient,
+    clients: Clients,
     events: broadcast::Sender<EngineEvent>,
     notifier: Arc<dyn Notifier>,
     failures: mpsc::UnboundedSender<String>,
@@ -142,9 +150,11 @@ struct Inner {
     /// Tasks working on device updates or driving updates; idle at zero.
     busy: AtomicUsize,
     idle: Notify,
+    /// Set by [`Engine::start`]: only a started engine carries out approvals.
+    started: AtomicBool,
+    /// Set by [`Engine::shutdown`]: every task stops at its next await.
+    closing: watch::Sender<bool>,
     state: Mutex<State>,
-    /// Scheduler lateness of each dispatched `at(t)`, for the benchmark.
-    lateness: Mutex<Vec<Duration>>,
 }
 
 #[derive(Default)]
@@ -154,13 +164,6 @@ struct State {
     active: HashMap<DeviceUpdateId, bool>,
     /// Per update being driven: its device updates not settled yet.
     open: HashMap<UpdateId, HashSet<DeviceUpdateId>>,
-    devices: HashMap<DeviceId, Arc<DeviceHandle>>,
-    manifests: HashMap<(ProductName, Version), Arc<PreparedConfig>>,
-}
-
-struct DeviceHandle {
-    name: String,
-    client: AgentClient,
 }
 
 impl Engine {
@@ -180,30 +183,37 @@ impl Engine {
         let engine = Engine {
             inner: Arc::new(Inner {
                 journal: Journal::start(store.clone()),
+                clients: Clients::new(store.clone(), pool),
                 store,
                 clock,
                 permits: Semaphore::new(config.concurrency.max(1)),
                 slots: Arc::new(Semaphore::new(4 * config.concurrency.max(1))),
                 config,
-                pool,
                 events: broadcast::channel(4096).0,
                 notifier,
                 failures,
                 scheduler,
                 busy: AtomicUsize::new(0),
                 idle: Notify::new(),
+                started: AtomicBool::new(false),
+                closing: watch::Sender::new(false),
                 state: Mutex::new(State::default()),
-                lateness: Mutex::new(Vec::new()),
             }),
         };
-        tokio::spawn(engine.clone().dispatch_due(due));
+        let dispatcher = engine.clone();
+        tokio::spawn(async move {
+            let stop = dispatcher.clone();
+            stop.until_closed(dispatcher.dispatch_due(due)).await
+        });
         Ok(engine)
     }
 
     /// Resumes everything unfinished: device updates of approved updates, and
     /// cleanups under way, are reconciled with their agents by id and carried
-    /// on. Returns how many.
+    /// on. From now on approvals are carried out. Returns how many.
     pub async fn start(&self) -> Result<usize, EngineError> {
+        self.refuse_if_closing()?;
+        self.inner.started.store(true, Ordering::SeqCst);
         let store = self.inner.store.clone();
         let unsettled = blocking(move || store.device_updates_to_resume()).await?;
         let count = unsettled.len();
@@ -246,25 +256,30 @@ impl Engine {
         Ok(count)
     }
 
-    /// Approves an update and starts its work. Approving again is harmless.
-    pub async fn approve(&self, update: UpdateId, by: &str) -> Result<(), EngineError> {
+    /// Approves an update: the only way an approval is written. A started
+    /// engine then carries it out; one that was not started (a one-shot CLI
+    /// command) only records it, and the engine that runs next picks it up.
+    /// Approving again is harmless.
+    pub async fn approve(
+        &self,
+        update: UpdateId,
+        by: &str,
+    ) -> Result<crate::domain::Update, EngineError> {
+        self.refuse_if_closing()?;
         let store = self.inner.store.clone();
         let by = by.to_owned();
         let now = self.inner.clock.now();
-        let dus = blocking(move || -> Result<_, StoreError> {
-            store
-                .update(update)?
-                .ok_or(StoreError::not_found("update", update))?;
-            store.approve_update(update, &by, now)?;
-            store.device_updates_of(update)
+        let (approved, dus) = blocking(move || -> Result<_, StoreError> {
+            let approved = store.approve_update(update, &by, now)?;
+            Ok((approved, store.device_updates_of(update)?))
         })
         .await?;
         let _ = self
             .inner
             .events
             .send(EngineEvent::UpdateApproved { update });
-        if self.lock().open.contains_key(&update) {
-            return Ok(());
+        if !self.inner.started.load(Ordering::SeqCst) || self.lock().open.contains_key(&update) {
+            return Ok(approved);
         }
         let unsettled: Vec<DeviceUpdate> = dus.into_iter().filter(|du| !du.is_settled()).collect();
         if unsettled.is_empty() {
@@ -272,12 +287,13 @@ impl Engine {
         } else {
             self.drive(update, unsettled);
         }
-        Ok(())
+        Ok(approved)
     }
 
     /// Cancels every cancellable device update of an update (those in
     /// `scheduled` or `error`); returns how many. Refused when none is.
     pub async fn cancel_update(&self, update: UpdateId) -> Result<usize, EngineError> {
+        self.refuse_if_closing()?;
         let store = self.inner.store.clone();
         let dus = blocking(move || -> Result<_, StoreError> {
             store
@@ -299,7 +315,7 @@ impl Engine {
         }
         let mut cancelled = 0;
         for du in cancellable {
-            if self.start_cancel(du).await? {
+            if self.start_cancel(du).await {
                 cancelled += 1;
             }
         }
@@ -308,6 +324,7 @@ impl Engine {
 
     /// Cancels one device update; refused unless it is `scheduled` or `error`.
     pub async fn cancel_device_update(&self, id: &DeviceUpdateId) -> Result<(), EngineError> {
+        self.refuse_if_closing()?;
         let store = self.inner.store.clone();
         let key = id.clone();
         let du = blocking(move || store.device_update(&key))
@@ -319,7 +336,7 @@ impl Engine {
                 du.status
             )));
         }
-        if self.start_cancel(du).await? {
+        if self.start_cancel(du).await {
             Ok(())
         } else {
             Err(EngineError::Refused(format!(
@@ -328,12 +345,29 @@ impl Engine {
         }
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
-        self.inner.events.subscribe()
+    /// Stops the engine in order, for quitting: no new work starts, and every
+    /// task stops at its next await. Each of those is a durable point: a
+    /// transition is written before it is acted on, a batch commits whole or
+    /// not at all, and agent calls carry ids, so an abandoned call is
+    /// repeated harmlessly at the next start, which resumes what was under
+    /// way. Returns once the tasks have ended and queued progress figures
+    /// are written.
+    pub async fn shutdown(&self) {
+        self.inner.closing.send_replace(true);
+        loop {
+            let notified = self.inner.idle.notified();
+            if self.inner.busy.load(Ordering::SeqCst) == 0 {
+                break;
+            }
+            notified.await;
+        }
+        if let Err(e) = self.inner.journal.flush().await {
+            tracing::error!("cannot write the last progress figures: {e}");
+        }
     }
 
-    pub fn store(&self) -> &Store {
-        &self.inner.store
+    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
+        self.inner.events.subscribe()
     }
 
     /// Whether nothing is running and nothing waits for its time.
@@ -362,19 +396,41 @@ impl Engine {
         }
     }
 
-    /// The scheduler lateness of every `at(t)` dispatched so far, emptied.
-    pub fn take_lateness(&self) -> Vec<Duration> {
-        std::mem::take(
-            &mut *self
-                .inner
-                .lateness
-                .lock()
-                .unwrap_or_else(|p| p.into_inner()),
-        )
+    fn refuse_if_closing(&self) -> Result<(), EngineError> {
+        if *self.inner.closing.borrow() {
+            return Err(EngineError::ShuttingDown);
+        }
+        Ok(())
+    }
+
+    /// Runs `work` until it ends or the engine shuts down, whichever is
+    /// first; `None` when shut down.
+    async fn until_closed<F: std::future::Future>(&self, work: F) -> Option<F::Output> {
+        let mut closing = self.inner.closing.subscribe();
+        tokio::select! {
+            biased;
+            _ = closing.wait_for(|closing| *closing) => None,
+            out = work => Some(out),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.inner.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The narrow view of the engine that a device update's steps work with.
+    fn steps(&self) -> Steps<'_> {
+        let inner = &*self.inner;
+        Steps {
+            clock: &*inner.clock,
+            config: &inner.config,
+            store: &inner.store,
+            journal: &inner.journal,
+            clients: &inner.clients,
+            permits: &inner.permits,
+            events: &inner.events,
+            failures: &inner.failures,
+        }
     }
 
     /// Counts a task as running until the guard drops; the engine is idle at zero.
@@ -383,310 +439,10 @@ impl Engine {
         BusyGuard(self.clone())
     }
 
-    /// Runs an update's device updates: configurations first, then deployments.
-    fn drive(&self, update: UpdateId, dus: Vec<DeviceUpdate>) {
-        {
-            let mut state = self.lock();
-            let open = state.open.entry(update).or_default();
-            open.extend(dus.iter().map(|du| du.id.clone()));
-        }
-        let engine = self.clone();
-        let guard = self.busy();
-        tokio::spawn(async move {
-            let _guard = guard;
-            engine.drive_phases(dus).await;
-        });
-    }
-
-    async fn drive_phases(&self, dus: Vec<DeviceUpdate>) {
-        let mut configure = tokio::task::JoinSet::new();
-        for du in dus {
-            use DeviceUpdateStatus::*;
-            match (du.status, du.option) {
-                (Deploying, _) | (Cancelling, _) | (Configured, DeployOption::Now) => {
-                    let slot = self.slot().await;
-                    self.spawn_work(du, Some(slot));
-                }
-                (Configured, DeployOption::At(t)) => self.inner.scheduler.add(t, du.id),
-                (Scheduled, DeployOption::At(t)) => {
-                    // Tell the device its target early; the status stays
-                    // scheduled (cancellable) until its time.
-                    let (engine, slot) = (self.clone(), self.slot().await);
-                    let guard = self.busy();
-                    configure.spawn(async move {
-                        let _guard = (guard, slot);
-                        engine.configure_early(&du).await;
-                        engine.inner.scheduler.add(t, du.id);
-                        None
-                    });
-                }
-                (Scheduled, _) | (Configuring, _) => {
-                    let (engine, slot) = (self.clone(), self.slot().await);
-                    let guard = self.busy();
-                    configure.spawn(async move {
-                        let _guard = (guard, slot);
-                        engine
-                            .with_claim(du, |e, du| async move { e.configure(du).await })
-                            .await
-                    });
-                }
-                _ => {}
-            }
-        }
-        // Deployments start only once every configuration is set.
-        let mut deploy_now = Vec::new();
-        while let Some(done) = configure.join_next().await {
-            let Ok(Some(du)) = done else { continue };
-            if du.status != DeviceUpdateStatus::Configured {
-                continue;
-            }
-            match du.option {
-                DeployOption::Now => deploy_now.push(du),
-                // Configuring an `at(t)` device only happens at its time;
-                // one resumed mid-configuration deploys once configured.
-                DeployOption::At(t) => self.inner.scheduler.add(t, du.id),
-                DeployOption::ConfigOnly => {}
-            }
-        }
-        for du in deploy_now {
-            let slot = self.slot().await;
-            self.spawn_work(du, Some(slot));
-        }
-    }
-
-    /// Waits for room for one more device update task.
-    async fn slot(&self) -> OwnedSemaphorePermit {
-        self.inner
-            .slots
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("the engine never closes its semaphores")
-    }
-
-    /// Carries a device update on from wherever it stands, holding `slot`
-    /// (if any) until done.
-    fn spawn_work(&self, du: DeviceUpdate, slot: Option<OwnedSemaphorePermit>) {
-        let engine = self.clone();
-        let guard = self.busy();
-        tokio::spawn(async move {
-            let _guard = (guard, slot);
-            engine
-                .with_claim(du, |e, du| async move { e.carry_on(du).await })
-                .await;
-        });
-    }
-
-    /// Runs `work` unless another task already works on this device update.
-    /// Then that task, once its own work ends, carries the device update on
-    /// from the store: a cancel that lands while a worker is still finishing
-    /// (writing its log after an error, say) is not lost.
-    async fn with_claim<F, Fut>(&self, du: DeviceUpdate, work: F) -> Option<DeviceUpdate>
-    where
-        F: FnOnce(Engine, DeviceUpdate) -> Fut,
-        Fut: std::future::Future<Output = Option<DeviceUpdate>>,
-    {
-        let id = du.id.clone();
-        {
-            let mut state = self.lock();
-            if let Some(asked_again) = state.active.get_mut(&id) {
-                *asked_again = true;
-                return None;
-            }
-            state.active.insert(id.clone(), false);
-        }
-        let result = work(self.clone(), du).await;
-        while self.asked_again(&id) {
-            let (store, key) = (self.inner.store.clone(), id.clone());
-            match blocking(move || store.device_update(&key)).await {
-                Ok(Some(du)) if !du.is_settled() => {
-                    self.carry_on(du).await;
-                }
-                Ok(_) => {}
-                Err(e) => tracing::error!("cannot load device update {id}: {e}"),
-            }
-        }
-        result
-    }
-
-    /// Whether another task asked for `id` while this one held it; releases
-    /// the claim when not, in the same step, so no request falls between.
-    fn asked_again(&self, id: &DeviceUpdateId) -> bool {
-        let mut state = self.lock();
-        match state.active.get_mut(id) {
-            Some(asked_again) if *asked_again => {
-                *asked_again = false;
-                true
-            }
-            _ => {
-                state.active.remove(id);
-                false
-            }
-        }
-    }
-
-    /// Hands due `at(t)` device updates to workers, recording lateness.
-    async fn dispatch_due(self, mut due: mpsc::UnboundedReceiver<Due>) {
-        while let Some(Due { id, due }) = due.recv().await {
-            let late = (self.inner.clock.now() - due).to_std().unwrap_or_default();
-            self.inner
-                .lateness
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(late);
-            let store = self.inner.store.clone();
-            let guard = self.busy();
-            let engine = self.clone();
-            tokio::spawn(async move {
-                let _guard = guard;
-                match blocking(move || store.device_update(&id)).await {
-                    Ok(Some(du))
-                        if !du.is_settled() && du.status != DeviceUpdateStatus::Cancelling =>
-                    {
-                        engine
-                            .with_claim(du, |e, du| async move { e.carry_on(du).await })
-                            .await;
-                    }
-                    Ok(_) => {}
-                    Err(e) => tracing::error!("cannot load a due device update: {e}"),
-                }
-            });
-            self.wake_if_idle();
-        }
-    }
-
-    /// A device update reached a settled status.
-    async fn on_settled(&self, du: &DeviceUpdate) {
-        let finished = {
-            let mut state = self.lock();
-            match state.open.get_mut(&du.update) {
-                Some(open) => {
-                    open.remove(&du.id);
-                    if open.is_empty() {
-                        state.open.remove(&du.update);
-                        true
-                    } else {
-                        false
-                    }
-                }
-                // Cleanup after a cancel of a device update that was not being driven.
-                None => true,
-            }
-        };
-        if finished {
-            self.maybe_finish(du.update).await;
-        }
-    }
-
-    /// Records an update's actual end once all its device updates settled,
-    /// and tells everyone.
-    async fn maybe_finish(&self, update: UpdateId) {
-        let store = self.inner.store.clone();
-        let found = blocking(move || -> Result<_, StoreError> {
-            Ok(match store.update(update)? {
-                Some(u) => Some((u, store.device_updates_of(update)?)),
-                None => None,
-            })
-        })
-        .await;
-        let (u, dus) = match found {
-            Ok(Some(found)) => found,
-            Ok(None) => return,
-            Err(e) => return tracing::error!("cannot finish update {update}: {e}"),
-        };
-        if dus.is_empty() || !dus.iter().all(DeviceUpdate::is_settled) {
-            return;
-        }
-        let actual_end = dus
-            .iter()
-            .filter_map(|du| du.actual_end)
-            .max()
-            .unwrap_or_else(|| self.inner.clock.now());
-        let store = self.inner.store.clone();
-        if let Err(e) = blocking(move || store.finish_update(update, actual_end)).await {
-            return tracing::error!("cannot record the end of update {update}: {e}");
-        }
-        let count = |s: DeviceUpdateStatus| dus.iter().filter(|du| du.status == s).count();
-        let succeeded = dus
-            .iter()
-            .filter(|du| {
-                matches!(
-                    du.status,
-                    DeviceUpdateStatus::Succeeded | DeviceUpdateStatus::Configured
-                )
-            })
-            .count();
-        let (failed, cancelled) = (
-            count(DeviceUpdateStatus::Error),
-            count(DeviceUpdateStatus::Cancelled),
-        );
-        let _ = self.inner.events.send(EngineEvent::UpdateFinished {
-            update,
-            succeeded,
-            failed,
-            cancelled,
-            actual_end,
-        });
-        self.inner.notifier.notify(Notification::UpdateFinished {
-            update,
-            title: u.title,
-            succeeded,
-            failed,
-            cancelled,
-        });
-    }
-
     fn wake_if_idle(&self) {
-        if self.is_idle() {
+        if self.inner.busy.load(Ordering::SeqCst) == 0 {
             self.inner.idle.notify_waiters();
         }
-    }
-
-    /// The client for a device, built once and cached.
-    async fn device(&self, id: DeviceId) -> Result<Arc<DeviceHandle>, EngineError> {
-        if let Some(d) = self.lock().devices.get(&id) {
-            return Ok(d.clone());
-        }
-        let store = self.inner.store.clone();
-        let device = blocking(move || store.device(id))
-            .await?
-            .ok_or_else(|| EngineError::Store(StoreError::not_found("device", id)))?;
-        let client = self
-            .inner
-            .pool
-            .for_device(&device.agent_url, &device.agent_token)
-            .map_err(|source| EngineError::Agent { device: id, source })?;
-        let handle = Arc::new(DeviceHandle {
-            name: device.name,
-            client,
-        });
-        self.lock().devices.insert(id, handle.clone());
-        Ok(handle)
-    }
-
-    /// The configuration request for a product version, built once and cached.
-    async fn config_request(
-        &self,
-        product: &ProductName,
-        version: &Version,
-    ) -> Result<Arc<PreparedConfig>, EngineError> {
-        let key = (product.clone(), version.clone());
-        if let Some(req) = self.lock().manifests.get(&key) {
-            return Ok(req.clone());
-        }
-        let store = self.inner.store.clone();
-        let (p, v) = key.clone();
-        let manifest = blocking(move || store.manifest(&p, &v))
-            .await?
-            .ok_or_else(|| {
-                EngineError::Store(StoreError::not_found(
-                    "manifest",
-                    format!("{product} {version}"),
-                ))
-            })?;
-        let req = Arc::new(PreparedConfig::new(&wire::config_request(&manifest)));
-        self.lock().manifests.insert(key, req.clone());
-        Ok(req)
     }
 }
 
@@ -715,10 +471,9 @@ where
 
 fn status_counts(dus: &[DeviceUpdate]) -> String {
     let summary = UpdateSummary::of(dus);
-    let mut counts: Vec<String> = DeviceUpdateStatus::ALL
+    let mut counts: Vec<String> = summary
+        .counts
         .iter()
-        .map(|s| (s, dus.iter().filter(|du| du.status == *s).count()))
-        .filter(|(_, n)| *n > 0)
         .map(|(s, n)| format!("{n} {s}"))
         .collect();
     if counts.is_empty() {

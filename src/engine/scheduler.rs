@@ -3,6 +3,7 @@
 //! polls on an interval.
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -18,6 +19,9 @@ pub(crate) struct Scheduler {
 
 struct Shared {
     queue: Mutex<BTreeSet<(DateTime<Utc>, DeviceUpdateId)>>,
+    /// Entries handed out on the channel and not yet [`Scheduler::taken`]:
+    /// still waiting, so the engine does not look idle in between.
+    in_transit: AtomicUsize,
     changed: Notify,
 }
 
@@ -33,6 +37,7 @@ impl Scheduler {
     pub(crate) fn start(clock: Arc<dyn Clock>) -> (Scheduler, mpsc::UnboundedReceiver<Due>) {
         let shared = Arc::new(Shared {
             queue: Mutex::new(BTreeSet::new()),
+            in_transit: AtomicUsize::new(0),
             changed: Notify::new(),
         });
         let (tx, rx) = mpsc::unbounded_channel();
@@ -52,8 +57,14 @@ impl Scheduler {
         }
     }
 
+    /// Entries waiting: queued, or handed out and not yet taken.
     pub(crate) fn len(&self) -> usize {
-        self.queue().len()
+        self.queue().len() + self.shared.in_transit.load(Ordering::SeqCst)
+    }
+
+    /// The receiver of a handed-out entry has taken charge of it.
+    pub(crate) fn taken(&self) {
+        self.shared.in_transit.fetch_sub(1, Ordering::SeqCst);
     }
 
     fn queue(&self) -> std::sync::MutexGuard<'_, BTreeSet<(DateTime<Utc>, DeviceUpdateId)>> {
@@ -72,6 +83,7 @@ async fn run(shared: Arc<Shared>, clock: Arc<dyn Clock>, out: mpsc::UnboundedSen
                     break;
                 }
                 let (due, id) = q.pop_first().expect("first exists");
+                shared.in_transit.fetch_add(1, Ordering::SeqCst);
                 ready.push(Due { id, due });
             }
             (ready, q.first().map(|(t, _)| *t))
@@ -123,6 +135,7 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(first.id, id(1));
+        sched.taken();
         assert!(tokio::time::timeout(Duration::from_millis(50), due.recv())
             .await
             .is_err());
@@ -133,6 +146,8 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(second.id, id(2));
+        assert_eq!(sched.len(), 1, "handed out but not taken still waits");
+        sched.taken();
         assert_eq!(sched.len(), 0);
     }
 

@@ -1,9 +1,12 @@
-//! Domain manifests into the agent protocol's wire types, by hand, so the
-//! wire format never follows an internal rename by accident.
+//! Every conversion between the domain and the agent protocol's wire types,
+//! by hand, so the wire format never follows an internal rename by accident.
 
-use rollwright_protocol::{ConfigRequest, HealthCheck, WireManifest, WireModule};
+use chrono::{DateTime, Utc};
+use rollwright_protocol::{
+    ConfigRequest, DeploymentRequest, HealthCheck, WireManifest, WireModule,
+};
 
-use crate::domain::Manifest;
+use crate::domain::{DeviceUpdate, LogEntry, LogLevel, LogSource, Manifest};
 
 /// The body of `PUT /v1/products/{p}/config` for a manifest.
 pub fn config_request(m: &Manifest) -> ConfigRequest {
@@ -28,5 +31,32 @@ pub fn config_request(m: &Manifest) -> ConfigRequest {
                 timeout_ms: h.timeout_ms,
             }),
         },
+    }
+}
+
+/// The body of `POST /v1/deployments`: the device update's id is the
+/// deployment's, which is what makes a repeated start harmless.
+pub(super) fn deployment_request(du: &DeviceUpdate) -> DeploymentRequest {
+    DeploymentRequest {
+        id: du.id.to_string(),
+        product: du.product.to_string(),
+        version: du.version.to_string(),
+    }
+}
+
+/// An agent's log line as a line of the device update's log; a time the
+/// agent wrote badly becomes `now`.
+pub(super) fn log_entry(l: &rollwright_protocol::LogEntry, now: DateTime<Utc>) -> LogEntry {
+    LogEntry {
+        at: DateTime::parse_from_rfc3339(&l.at).map_or(now, |t| t.with_timezone(&Utc)),
+        level: match l.level {
+            rollwright_protocol::LogLevel::Info => LogLevel::Info,
+            rollwright_protocol::LogLevel::Warn => LogLevel::Warn,
+            rollwright_protocol::LogLevel::Error => LogLevel::Error,
+        },
+        code: l.code.clone(),
+        message: l.message.clone(),
+        detail: l.detail.clone(),
+        source: LogSource::Agent,
     }
 }

@@ -88,7 +88,7 @@ fn request(devices: &[DeviceId]) -> NewUpdate {
 
 fn count(store: &Store, table: &str) -> i64 {
     store
-        .conn()
+        .writer()
         .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
         .unwrap()
 }
@@ -110,7 +110,7 @@ fn upgrading_a_version_1_database_keeps_its_data_and_adds_the_tables() {
     let store = Store::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     let kept: String = store
-        .conn()
+        .writer()
         .query_row(
             "SELECT value FROM meta WHERE key = 'installation'",
             [],
@@ -168,7 +168,7 @@ fn upgrading_a_version_5_database_keeps_device_updates_and_adds_resumes_and_prog
 #[test]
 fn the_database_runs_in_wal_mode_with_foreign_keys_on() {
     let (_dir, store) = temp_store();
-    let conn = store.conn();
+    let conn = store.writer();
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -520,7 +520,7 @@ fn a_stored_manifest_with_data_after_its_json_is_refused_as_corrupt() {
     let (_dir, store, _) = seeded();
     assert!(store.manifest(&erp(), &v("2.4.0")).unwrap().is_some());
     store
-        .conn()
+        .writer()
         .execute(
             "UPDATE manifests SET body = body || ' garbage' WHERE version = '2.4.0'",
             [],

@@ -11,7 +11,7 @@ impl Store {
     /// A value of the `meta` table, `None` when the key was never set.
     pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self
-            .conn()
+            .reader()?
             .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
             .query_row([key], |r| r.get(0))
             .optional()?)
@@ -19,7 +19,7 @@ impl Store {
 
     /// Sets (or replaces) a value of the `meta` table.
     pub fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.conn()
+        self.writer()
             .prepare_cached(
                 "INSERT INTO meta (key, value) VALUES (?1, ?2)
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -33,7 +33,7 @@ impl Store {
     /// `substr` rather than `LIKE` so `%` and `_` in URLs mean themselves.
     pub fn rebase_agent_urls(&self, from: &str, to: &str) -> Result<usize, StoreError> {
         Ok(self
-            .conn()
+            .writer()
             .prepare_cached(
                 "UPDATE devices SET agent_url = ?2 || substr(agent_url, length(?1) + 1)
                  WHERE substr(agent_url, 1, length(?1)) = ?1",

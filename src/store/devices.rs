@@ -18,7 +18,7 @@ const DEVICE_COLS: &str = "SELECT id, name, agent_url, agent_token, labels FROM 
 impl Store {
     /// Registers a device. A taken name is a conflict.
     pub fn add_device(&self, d: &ValidDevice) -> Result<Device, StoreError> {
-        let mut conn = self.conn();
+        let mut conn = self.writer();
         let tx = conn.transaction()?;
         let taken: bool = tx
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM devices WHERE name = ?1)")?
@@ -46,16 +46,18 @@ impl Store {
 
     /// Every device, by name.
     pub fn devices(&self) -> Result<Vec<Device>, StoreError> {
-        let conn = self.conn();
+        // One snapshot for all its queries.
+        let reader = self.reader()?;
+        let conn = reader.unchecked_transaction()?;
         all_devices(&conn)
     }
 
     pub fn device(&self, id: DeviceId) -> Result<Option<Device>, StoreError> {
-        load_device(&self.conn(), id)
+        load_device(&*self.reader()?, id)
     }
 
     pub fn device_by_name(&self, name: &str) -> Result<Option<Device>, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader()?;
         let id: Option<DeviceId> = conn
             .prepare_cached("SELECT id FROM devices WHERE name = ?1")?
             .query_row([name], |r| r.get(0))
@@ -69,7 +71,7 @@ impl Store {
     /// Removes a device and its downtime memberships. A device that took part
     /// in an update is kept: its history would otherwise lose its subject.
     pub fn remove_device(&self, name: &str) -> Result<(), StoreError> {
-        let mut conn = self.conn();
+        let mut conn = self.writer();
         let tx = conn.transaction()?;
         let id: DeviceId = tx
             .prepare_cached("SELECT id FROM devices WHERE name = ?1")?
@@ -98,7 +100,7 @@ impl Store {
         product: &ProductName,
         v: &ProductVersions,
     ) -> Result<(), StoreError> {
-        let conn = self.conn();
+        let conn = self.writer();
         put_versions(&conn, id, product, v)
     }
 
@@ -110,7 +112,9 @@ impl Store {
         product: &ProductName,
         version: &Version,
     ) -> Result<Vec<Eligible>, StoreError> {
-        let conn = self.conn();
+        // One snapshot for all its queries.
+        let reader = self.reader()?;
+        let conn = reader.unchecked_transaction()?;
         let versions = super::products::versions_of(&conn, product)?;
         if versions.is_empty() {
             return Err(

@@ -16,7 +16,7 @@ const COLS: &str =
 impl Store {
     pub fn add_downtime(&self, d: NewDowntime) -> Result<Downtime, StoreError> {
         let d = d.validate()?;
-        let mut conn = self.conn();
+        let mut conn = self.writer();
         let tx = conn.transaction()?;
         tx.prepare_cached("INSERT INTO downtimes (kind, title, from_ms, to_ms, scope, label_key, label_value) VALUES (?1, ?2, ?3, ?4, 'all', NULL, NULL)")?
             .execute(params![d.kind.as_str(), d.title, ms(d.from), ms(d.to)])?;
@@ -30,7 +30,7 @@ impl Store {
     /// Replaces every field of an existing downtime.
     pub fn edit_downtime(&self, id: DowntimeId, d: NewDowntime) -> Result<Downtime, StoreError> {
         let d = d.validate()?;
-        let mut conn = self.conn();
+        let mut conn = self.writer();
         let tx = conn.transaction()?;
         let n = tx
             .prepare_cached("UPDATE downtimes SET kind = ?2, title = ?3, from_ms = ?4, to_ms = ?5 WHERE id = ?1")?
@@ -45,7 +45,7 @@ impl Store {
     }
 
     pub fn remove_downtime(&self, id: DowntimeId) -> Result<(), StoreError> {
-        let conn = self.conn();
+        let conn = self.writer();
         let n = conn
             .prepare_cached("DELETE FROM downtimes WHERE id = ?1")?
             .execute([id])?;
@@ -56,7 +56,7 @@ impl Store {
     }
 
     pub fn downtime(&self, id: DowntimeId) -> Result<Option<Downtime>, StoreError> {
-        load(&self.conn(), id)
+        load(&*self.reader()?, id)
     }
 
     /// Downtimes overlapping `[from, to)`, by start time.
@@ -68,7 +68,9 @@ impl Store {
         if to <= from {
             return Err(ValidationError::new("to", "must be after from").into());
         }
-        let conn = self.conn();
+        // One snapshot for all its queries.
+        let reader = self.reader()?;
+        let conn = reader.unchecked_transaction()?;
         let ids: Vec<DowntimeId> = conn
             .prepare_cached(
                 "SELECT id FROM downtimes WHERE from_ms < ?2 AND to_ms > ?1 ORDER BY from_ms, id",

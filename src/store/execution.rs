@@ -6,9 +6,11 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 
 use super::sql::ms;
-use super::updates::{apply_one, device_updates_where, load_update, DeviceUpdateChange};
+use super::updates::{
+    apply_one, device_updates_where, load_update, settled_sql, DeviceUpdateChange,
+};
 use super::{Store, StoreError};
-use crate::domain::{DeviceUpdate, Update, UpdateId, ValidationError};
+use crate::domain::{check_user_name, DeviceUpdate, Update, UpdateId};
 
 /// What became of one change in [`Store::apply_each`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +29,7 @@ impl Store {
         &self,
         changes: impl IntoIterator<Item = &'a DeviceUpdateChange>,
     ) -> Result<Vec<ChangeOutcome>, StoreError> {
-        let mut conn = self.conn();
+        let mut conn = self.writer();
         let tx = conn.transaction()?;
         let mut outcomes = Vec::new();
         for change in changes {
@@ -47,17 +49,15 @@ impl Store {
     }
 
     /// Marks an update approved; approving twice keeps the first approval.
-    pub fn approve_update(
+    /// Callers: `Engine::approve`, and the demo replaying past updates.
+    pub(crate) fn approve_update(
         &self,
         id: UpdateId,
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<Update, StoreError> {
-        let by = by.trim();
-        if by.is_empty() || by.chars().count() > 64 {
-            return Err(ValidationError::new("approved_by", "must be 1 to 64 characters").into());
-        }
-        let mut conn = self.conn();
+        let by = check_user_name("approved_by", by)?;
+        let mut conn = self.writer();
         let tx = conn.transaction()?;
         tx.prepare_cached(
             "UPDATE updates SET approved_at = COALESCE(approved_at, ?2),
@@ -72,7 +72,7 @@ impl Store {
     /// Records the actual end of an update, which replaces its estimate.
     pub fn finish_update(&self, id: UpdateId, actual_end: DateTime<Utc>) -> Result<(), StoreError> {
         let n = self
-            .conn()
+            .writer()
             .prepare_cached("UPDATE updates SET actual_end = ?2 WHERE id = ?1")?
             .execute(params![id, ms(actual_end)])?;
         if n == 0 {
@@ -86,18 +86,19 @@ impl Store {
     /// (`cancelling`), approved or not, since an admin may cancel before
     /// approving.
     pub fn device_updates_to_resume(&self) -> Result<Vec<DeviceUpdate>, StoreError> {
-        let all = device_updates_where(
-            &self.conn(),
-            "(u.approved_at IS NOT NULL AND du.status NOT IN ('succeeded', 'cancelled', 'error'))
-             OR du.status = 'cancelling'",
+        device_updates_where(
+            &*self.reader()?,
+            &format!(
+                "(u.approved_at IS NOT NULL AND NOT {}) OR du.status = 'cancelling'",
+                settled_sql("du")
+            ),
             [],
-        )?;
-        Ok(all.into_iter().filter(|du| !du.is_settled()).collect())
+        )
     }
 
     /// Approved updates that have no actual end yet.
     pub fn unfinished_approved_updates(&self) -> Result<Vec<UpdateId>, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader()?;
         let mut stmt = conn.prepare_cached(
             "SELECT id FROM updates WHERE approved_at IS NOT NULL AND actual_end IS NULL ORDER BY id",
         )?;

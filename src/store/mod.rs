@@ -21,7 +21,7 @@ pub use products::{ImportOutcome, ProductVersions as ProductCatalogEntry};
 pub use updates::DeviceUpdateChange;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
@@ -90,8 +90,10 @@ impl StoreError {
     }
 }
 
-/// A cheap `Clone` handle to the database. One connection behind a mutex: the
-/// desktop app and the CLI are single-writer, and SQLite serialises writes anyway.
+/// A cheap `Clone` handle to the database. Writes share one connection behind
+/// a mutex (SQLite serialises writes anyway); reads take a connection of their
+/// own from a small pool, so a screen's read never waits behind the engine's
+/// journal: WAL lets readers run beside the writer.
 #[derive(Clone)]
 pub struct Store {
     inner: Arc<Inner>,
@@ -99,8 +101,13 @@ pub struct Store {
 
 struct Inner {
     path: PathBuf,
-    conn: Mutex<Connection>,
+    writer: Mutex<Connection>,
+    /// Idle read connections; more are opened when all are busy.
+    readers: Mutex<Vec<Connection>>,
 }
+
+/// Read connections kept open when idle.
+const IDLE_READERS: usize = 8;
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and brings its schema
@@ -125,7 +132,8 @@ impl Store {
         Ok(Store {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
-                conn: Mutex::new(conn),
+                writer: Mutex::new(conn),
+                readers: Mutex::new(Vec::new()),
             }),
         })
     }
@@ -135,7 +143,7 @@ impl Store {
     }
 
     pub fn schema_version(&self) -> Result<u32, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader()?;
         Ok(migrations::user_version(&conn)?)
     }
 
@@ -144,14 +152,68 @@ impl Store {
     /// with it: whatever its tasks do in their last moments, nothing of it
     /// reaches the file. Other handles of the same file are not affected.
     pub fn stop_writing(&self) -> Result<(), StoreError> {
-        self.conn().pragma_update(None, "query_only", true)?;
+        self.writer().pragma_update(None, "query_only", true)?;
         Ok(())
     }
 
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+    /// The one connection that writes.
+    fn writer(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite half-written (the
         // transaction rolls back), so a poisoned lock is still safe to use.
-        self.inner.conn.lock().unwrap_or_else(|p| p.into_inner())
+        self.inner.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A read-only connection of its own, back to the pool when dropped.
+    fn reader(&self) -> Result<Reader<'_>, StoreError> {
+        let idle = lock(&self.inner.readers).pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => open_reader(&self.inner.path)?,
+        };
+        Ok(Reader {
+            store: self,
+            conn: Some(conn),
+        })
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn open_reader(path: &Path) -> Result<Connection, StoreError> {
+    let open_err = |source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let conn = Connection::open(path).map_err(open_err)?;
+    // Refuses writes, so a read path can never write by mistake.
+    conn.pragma_update(None, "query_only", true)
+        .map_err(open_err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(open_err)?;
+    Ok(conn)
+}
+
+/// A pooled read connection.
+struct Reader<'a> {
+    store: &'a Store,
+    conn: Option<Connection>,
+}
+
+impl std::ops::Deref for Reader<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn.as_ref().expect("present until dropped")
+    }
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        let mut idle = lock(&self.store.inner.readers);
+        if idle.len() < IDLE_READERS {
+            idle.extend(self.conn.take());
+        }
     }
 }
 

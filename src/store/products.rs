@@ -34,7 +34,7 @@ impl Store {
         m: &Manifest,
         now: DateTime<Utc>,
     ) -> Result<ImportOutcome, StoreError> {
-        let mut conn = self.conn();
+        let mut conn = self.writer();
         let tx = conn.transaction()?;
         let existing: Option<String> = tx
             .prepare_cached("SELECT body FROM manifests WHERE product = ?1 AND version = ?2")?
@@ -66,7 +66,7 @@ impl Store {
         product: &ProductName,
         version: &Version,
     ) -> Result<Option<Manifest>, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader()?;
         let body: Option<String> = conn
             .prepare_cached("SELECT body FROM manifests WHERE product = ?1 AND version = ?2")?
             .query_row(params![product, version.to_string()], |r| r.get(0))
@@ -77,7 +77,7 @@ impl Store {
 
     /// Every product with its versions, products by name, versions by semver.
     pub fn products(&self) -> Result<Vec<ProductVersions>, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader()?;
         let mut stmt =
             conn.prepare_cached("SELECT product, version FROM manifests ORDER BY product")?;
         let rows = stmt.query_map([], |r| {
@@ -102,7 +102,7 @@ impl Store {
 
     /// The known versions of one product, lowest first; empty when unknown.
     pub fn versions_of(&self, product: &ProductName) -> Result<Vec<Version>, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader()?;
         versions_of(&conn, product)
     }
 

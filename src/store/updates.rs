@@ -15,17 +15,16 @@ use super::sql::{bad_col, ms, opt_time_col, opt_version, opt_version_col, time_c
 use super::{Store, StoreError};
 use crate::domain::update::UpdateFacts;
 use crate::domain::{
-    DeployOption, DeviceId, DeviceUpdate, DeviceUpdateId, DeviceUpdateStatus, LogEntry, LogLevel,
-    LogSource, NewUpdate, ProductName, StatusGroup, Update, UpdateId, UpdateSummary,
+    is_settled, DeployOption, DeviceId, DeviceUpdate, DeviceUpdateId, DeviceUpdateStatus, Effects,
+    Ends, LogEntry, LogLevel, LogSource, NewUpdate, ProductName, StatusGroup, Update, UpdateId,
+    UpdateSummary,
 };
 
 /// One change to a device update, for [`Store::apply`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeviceUpdateChange {
-    /// A status change; refused unless the state machine allows it. Entering
-    /// `configuring` stamps `actual_start` (once) and counts an attempt;
-    /// entering `deploying` stamps `progress_at`; a settled status stamps
-    /// `actual_end`; `succeeded` sets progress to 100.
+    /// A status change with the domain's [`Effects`] of it; refused unless
+    /// the state machine allows it.
     Transition {
         id: DeviceUpdateId,
         to: DeviceUpdateStatus,
@@ -73,7 +72,7 @@ impl Store {
         req: NewUpdate,
         now: DateTime<Utc>,
     ) -> Result<(Update, Vec<DeviceUpdate>), StoreError> {
-        let mut conn = self.conn();
+        let mut conn = self.writer();
         let tx = conn.transaction()?;
         // Facts are read in the writing transaction so they cannot change
         // between the check and the write.
@@ -134,13 +133,15 @@ impl Store {
     }
 
     pub fn update(&self, id: UpdateId) -> Result<Option<Update>, StoreError> {
-        load_update(&self.conn(), id)
+        load_update(&*self.reader()?, id)
     }
 
     /// The newest `limit` updates with their derived status, newest first.
     /// Two indexed queries, whatever the number of devices.
     pub fn recent_updates(&self, limit: u32) -> Result<Vec<(Update, UpdateSummary)>, StoreError> {
-        let conn = self.conn();
+        // One snapshot for all its queries.
+        let reader = self.reader()?;
+        let conn = reader.unchecked_transaction()?;
         let updates: Vec<Update> = conn
             .prepare_cached(&format!(
                 "{UPDATE_COLS} ORDER BY created_at DESC, id DESC LIMIT ?1"
@@ -183,12 +184,12 @@ impl Store {
     }
 
     pub fn device_update(&self, id: &DeviceUpdateId) -> Result<Option<DeviceUpdate>, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader()?;
         Ok(device_updates_where(&conn, "du.id = ?1", [id])?.pop())
     }
 
     pub fn device_updates_of(&self, update: UpdateId) -> Result<Vec<DeviceUpdate>, StoreError> {
-        device_updates_where(&self.conn(), "du.update_id = ?1", [update])
+        device_updates_where(&*self.reader()?, "du.update_id = ?1", [update])
     }
 
     /// Device updates in any of `statuses`, e.g. everything unfinished when
@@ -202,7 +203,7 @@ impl Store {
         }
         let marks = vec!["?"; statuses.len()].join(", ");
         device_updates_where(
-            &self.conn(),
+            &*self.reader()?,
             &format!("du.status IN ({marks})"),
             params_from_iter(statuses),
         )
@@ -228,7 +229,7 @@ impl Store {
     /// illegal transition or unknown id aborts the whole batch, since the
     /// engine's picture of the world is then wrong and must be reloaded.
     pub fn apply(&self, changes: &[DeviceUpdateChange]) -> Result<(), StoreError> {
-        let mut conn = self.conn();
+        let mut conn = self.writer();
         let tx = conn.transaction()?;
         for change in changes {
             apply_one(&tx, change)?;
@@ -239,7 +240,7 @@ impl Store {
 
     /// A device update's log, oldest first.
     pub fn log_of(&self, id: &DeviceUpdateId) -> Result<Vec<LogEntry>, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader()?;
         let mut stmt = conn.prepare_cached(
             "SELECT at, level, code, message, detail, source FROM device_update_log
              WHERE device_update_id = ?1 ORDER BY id",
@@ -406,7 +407,7 @@ pub(super) fn device_updates_where<P: rusqlite::Params>(
 
 /// One status change in one statement: the `WHERE` admits only the statuses
 /// the state machine allows to move to `to`, so a refused change writes
-/// nothing. Its effects are those [`DeviceUpdateChange::Transition`] lists.
+/// nothing. Its effects are the domain's [`Effects`] of entering `to`.
 fn transition(
     tx: &Transaction<'_>,
     id: &DeviceUpdateId,
@@ -467,6 +468,7 @@ fn refusal(
 }
 
 /// The UPDATE of [`transition`] for each target status, built once: its
+/// `SET` spells out the domain's [`Effects`] of entering that status, and its
 /// `WHERE` lists the statuses the state machine allows to move there. `None`
 /// when nothing may move to `to`.
 fn transition_sql(to: DeviceUpdateStatus) -> Option<&'static str> {
@@ -474,27 +476,67 @@ fn transition_sql(to: DeviceUpdateStatus) -> Option<&'static str> {
     let all = SQL.get_or_init(|| {
         DeviceUpdateStatus::ALL
             .iter()
-            .map(|to| {
+            .map(|&to| {
                 let from: Vec<String> = DeviceUpdateStatus::ALL
                     .iter()
-                    .filter(|from| from.can_transition_to(*to))
+                    .filter(|from| from.can_transition_to(to))
                     .map(|from| format!("'{}'", from.as_str()))
                     .collect();
-                (!from.is_empty()).then(|| format!(
-                    "UPDATE device_updates SET status = ?2, updated_at = ?3,
-                         actual_start = CASE WHEN ?2 = 'configuring' THEN COALESCE(actual_start, ?3) ELSE actual_start END,
-                         attempts = attempts + (?2 = 'configuring'),
-                         progress_at = CASE WHEN ?2 = 'deploying' THEN ?3 ELSE progress_at END,
-                         actual_end = CASE WHEN ?2 IN ('succeeded', 'error', 'cancelled')
-                                           OR (?2 = 'configured' AND option = 'config_only') THEN ?3 ELSE actual_end END,
-                         progress = CASE WHEN ?2 = 'succeeded' THEN 100 ELSE progress END
-                     WHERE id = ?1 AND status IN ({})
-                     RETURNING device_id, update_id, previous_configured, previous_deployed",
-                    from.join(", ")
-                ))
+                (!from.is_empty()).then(|| {
+                    format!(
+                        "UPDATE device_updates SET status = ?2, updated_at = ?3{}
+                         WHERE id = ?1 AND status IN ({})
+                         RETURNING device_id, update_id, previous_configured, previous_deployed",
+                        effects_sql(Effects::of(to)),
+                        from.join(", ")
+                    )
+                })
             })
             .collect()
     });
     let i = DeviceUpdateStatus::ALL.iter().position(|s| *s == to)?;
     all[i].as_deref()
+}
+
+/// The `SET` assignments for `effects`, with `?3` the time of the change.
+fn effects_sql(effects: Effects) -> String {
+    let mut set = String::new();
+    if effects.starts {
+        set += ", actual_start = COALESCE(actual_start, ?3)";
+    }
+    if effects.counts_attempt {
+        set += ", attempts = attempts + 1";
+    }
+    if effects.restarts_progress_clock {
+        set += ", progress_at = ?3";
+    }
+    match effects.ends {
+        Ends::Never => {}
+        Ends::Always => set += ", actual_end = ?3",
+        Ends::IfConfigOnly => {
+            set += ", actual_end = CASE WHEN option = 'config_only' THEN ?3 ELSE actual_end END"
+        }
+    }
+    if effects.completes {
+        set += ", progress = 100";
+    }
+    set
+}
+
+/// An SQL condition true where the device update in `du` is settled, built
+/// from the domain's [`is_settled`] so the list lives in one place.
+pub(super) fn settled_sql(du: &str) -> String {
+    let quoted = |config_only: bool| -> String {
+        DeviceUpdateStatus::ALL
+            .iter()
+            .filter(|s| is_settled(**s, config_only))
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "({du}.status IN ({}) OR ({du}.option = 'config_only' AND {du}.status IN ({})))",
+        quoted(false),
+        quoted(true)
+    )
 }

@@ -113,7 +113,7 @@ async fn quitting_while_work_runs_asks_first() -> anyhow::Result<()> {
 #[tokio::test]
 async fn an_approved_update_runs_in_the_background_and_its_end_is_notified() -> anyhow::Result<()> {
     let data_dir = tempfile::tempdir()?;
-    let update = notifications::approved_demo_update(data_dir.path())?;
+    let update = notifications::approved_demo_update(data_dir.path()).await?;
     let watch = notifications::Watch::start()?;
     let app = App::start_with(data_dir).await?;
     app.wait_for(By::Tag("h1")).await?;

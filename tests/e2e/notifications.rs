@@ -5,17 +5,19 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 use chrono::Utc;
 use rollwright::demo::{self, DemoFleetInfo};
 use rollwright::domain::{DeployOption, NewUpdate, UpdateId};
+use rollwright::engine::{Engine, EngineConfig, Silent, SystemClock};
 use rollwright::store::Store;
 
 /// Seeds the demo into `data_dir` and approves an update of acme-erp to its
 /// newest version on every eligible device, for the app to carry out.
-pub fn approved_demo_update(data_dir: &Path) -> anyhow::Result<UpdateId> {
+pub async fn approved_demo_update(data_dir: &Path) -> anyhow::Result<UpdateId> {
     let store = Store::open(&data_dir.join("rollwright.sqlite3"))?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
@@ -42,7 +44,16 @@ pub fn approved_demo_update(data_dir: &Path) -> anyhow::Result<UpdateId> {
         },
         now,
     )?;
-    store.approve_update(update.id, "e2e", now)?;
+    // An engine that is not started records the approval and runs nothing:
+    // the app's engine carries the update out.
+    let engine = Engine::new(
+        store,
+        Arc::new(SystemClock),
+        Arc::new(Silent),
+        EngineConfig::default(),
+    )?;
+    engine.approve(update.id, "e2e").await?;
+    engine.shutdown().await;
     Ok(update.id)
 }
 

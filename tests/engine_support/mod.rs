@@ -115,11 +115,20 @@ pub fn config() -> EngineConfig {
         deploy_timeout: Duration::from_secs(3),
         stall_limit: Duration::from_secs(3),
         failure_group_window: Duration::from_millis(500),
+        lateness_probe: None,
     }
 }
 
 pub fn engine(l: &Landscape, clock: Arc<dyn Clock>, notifier: Arc<dyn Notifier>) -> Engine {
     Engine::new(l.store.clone(), clock, notifier, config()).unwrap()
+}
+
+/// Records an approval as `rollwright-cli update approve` does: through an
+/// engine that is not started, so nothing runs until one is.
+pub async fn approve_without_running(l: &Landscape, update: UpdateId, clock: Arc<dyn Clock>) {
+    let engine = engine(l, clock, Arc::new(rollwright::engine::Silent));
+    engine.approve(update, "admin").await.unwrap();
+    engine.shutdown().await;
 }
 
 impl Landscape {

@@ -86,7 +86,14 @@ fn engine(store: &Store, config: EngineConfig) -> Result<Engine, EngineError> {
 pub fn running(store: &Store, cmd: &RunningCmd, json: bool) -> Result<(), RunError> {
     match cmd {
         RunningCmd::Approve { id, by } => {
-            let update = store.approve_update(UpdateId(*id), by, chrono::Utc::now())?;
+            // An engine that is not started only records the approval;
+            // `run` or the desktop app carries it out.
+            let update = runtime()?.block_on(async {
+                let engine = engine(store, EngineConfig::default())?;
+                let approved = engine.approve(UpdateId(*id), by).await;
+                engine.shutdown().await;
+                approved
+            })?;
             print(json, &update, || {
                 format!(
                     "approved update {} ({}); `rollwright-cli run` carries it out",
@@ -108,6 +115,7 @@ pub fn running(store: &Store, cmd: &RunningCmd, json: bool) -> Result<(), RunErr
                 };
                 // Cleanup runs on the agents now; wait for it to end.
                 engine.wait_idle().await;
+                engine.shutdown().await;
                 Ok::<_, RunError>(n)
             })?;
             print(json, &serde_json::json!({ "cancelled": cancelled }), || {
@@ -276,7 +284,8 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<(), RunError> {
                 },
             }
         }
-        // Show what happened just before the engine went idle.
+        engine.shutdown().await;
+        // Show what happened just before the engine stopped.
         while let Ok(e) = events.try_recv() {
             view.event(store, &e);
         }

@@ -2,20 +2,41 @@
 //! and clean up after a cancel. Each step first makes its transition durable,
 //! then calls the agent; every agent call carries the device update's id or is
 //! idempotent, so repeating a step after a crash never deploys twice.
+//!
+//! The steps see only what they need ([`Steps`]); which device update runs
+//! when, and what happens once it settles, is the driver's (`drive.rs`).
 
-use chrono::{DateTime, Utc};
-use rollwright_protocol::{Deployment, DeploymentRequest, DeploymentState};
+use std::sync::Arc;
 
+use rollwright_protocol::{Deployment, DeploymentState};
+use tokio::sync::{broadcast, mpsc, Semaphore};
+
+use super::clients::{Clients, DeviceHandle};
+use super::journal::Journal;
 use super::retry::Tried;
-use super::{Engine, EngineError, EngineEvent};
-use crate::agent_client::AgentError;
+use super::{blocking, wire, Clock, EngineConfig, EngineError, EngineEvent};
+use crate::agent_client::{AgentError, PreparedConfig};
 use crate::domain::{
     DeployLimits, DeployOption, DeviceUpdate, DeviceUpdateId, DeviceUpdateStatus, LogEntry,
-    LogLevel, LogSource,
+    LogLevel, LogSource, Overdue,
 };
-use crate::store::{ChangeOutcome, DeviceUpdateChange};
+use crate::store::{ChangeOutcome, DeviceUpdateChange, Store};
 
 use DeviceUpdateStatus::*;
+
+/// The part of the engine a device update's steps work with.
+pub(super) struct Steps<'a> {
+    pub clock: &'a dyn Clock,
+    pub config: &'a EngineConfig,
+    pub store: &'a Store,
+    pub journal: &'a Journal,
+    pub clients: &'a Clients,
+    /// Agent calls in flight at once.
+    pub permits: &'a Semaphore,
+    pub events: &'a broadcast::Sender<EngineEvent>,
+    /// Names of devices whose update failed, for the grouped notification.
+    pub failures: &'a mpsc::UnboundedSender<String>,
+}
 
 /// A step could not go on; the device update is left as the store has it.
 type Step = Result<DeviceUpdate, Stop>;
@@ -23,15 +44,28 @@ type Step = Result<DeviceUpdate, Stop>;
 enum Stop {
     /// Someone else changed the status first (a cancel); nothing more to do.
     Superseded,
-    /// The step failed and the device update is now in `error` (or could
-    /// not even be moved there, which the log says).
-    Failed,
+    /// The step failed and the device update is now in `error`, as given.
+    Failed(Box<DeviceUpdate>),
+    /// The step failed and not even `error` could be recorded (the log says).
+    Unrecorded,
 }
 
-impl Engine {
+/// The device update as it stands after a step, when this step moved it
+/// last; `None` when someone else did or nothing could be recorded.
+pub(super) type Moved = Option<DeviceUpdate>;
+
+fn moved(step: Step) -> Moved {
+    match step {
+        Ok(du) => Some(du),
+        Err(Stop::Failed(du)) => Some(*du),
+        Err(Stop::Superseded | Stop::Unrecorded) => None,
+    }
+}
+
+impl Steps<'_> {
     /// Carries a device update on from its current status to the next
-    /// resting point. Returns it as it then stands.
-    pub(super) async fn carry_on(&self, du: DeviceUpdate) -> Option<DeviceUpdate> {
+    /// resting point.
+    pub(super) async fn carry_on(&self, du: DeviceUpdate) -> Moved {
         let result = match du.status {
             Scheduled | Configuring => match self.configure_step(du).await {
                 Ok(du) if du.option != DeployOption::ConfigOnly => self.deploy_step(du).await,
@@ -42,21 +76,25 @@ impl Engine {
             Cancelling => self.cleanup_step(du).await,
             Succeeded | Error | Cancelled => Ok(du),
         };
-        result.ok()
+        moved(result)
     }
 
     /// Sets the device's configuration (phase one of an update).
-    pub(super) async fn configure(&self, du: DeviceUpdate) -> Option<DeviceUpdate> {
-        self.configure_step(du).await.ok()
+    pub(super) async fn configure(&self, du: DeviceUpdate) -> Moved {
+        moved(self.configure_step(du).await)
+    }
+
+    /// Moves a device update to `cancelling` durably; `None` when its status
+    /// changed under us. A worker may hold it right now: the durable
+    /// transition decides who wins, since the store refuses the second move.
+    pub(super) async fn begin_cancel(&self, du: DeviceUpdate) -> Moved {
+        self.transition(du, Cancelling, Vec::new()).await.ok()
     }
 
     /// Tells a device its target before its deploy time, leaving the status
     /// `scheduled`. Best effort: the configuration is set again at the time.
     pub(super) async fn configure_early(&self, du: &DeviceUpdate) {
-        let Ok(device) = self.device(du.device).await else {
-            return;
-        };
-        let Ok(req) = self.config_request(&du.product, &du.version).await else {
+        let Ok((device, req)) = self.prerequisites(du).await else {
             return;
         };
         let tried = self
@@ -79,9 +117,7 @@ impl Engine {
         };
         let tried = self
             .agent_call(&du.id, || {
-                device
-                    .client
-                    .put_prepared_config(du.product.as_str(), &req.0)
+                device.client.put_prepared_config(du.product.as_str(), &req)
             })
             .await;
         match tried.result {
@@ -94,15 +130,11 @@ impl Engine {
         if du.status == Configured {
             du = self.transition(du, Deploying, Vec::new()).await?;
         }
-        let device = match self.device(du.device).await {
+        let device = match self.clients.device(du.device).await {
             Ok(d) => d,
             Err(e) => return Err(self.fail(du, "deploy", 0, &e.to_string(), None).await),
         };
-        let request = DeploymentRequest {
-            id: du.id.to_string(),
-            product: du.product.to_string(),
-            version: du.version.to_string(),
-        };
+        let request = wire::deployment_request(&du);
         let tried = self
             .agent_call(&du.id, || device.client.start_deployment(&request))
             .await;
@@ -118,7 +150,7 @@ impl Engine {
     /// it asks the agent by id, and starts the deployment if the agent never
     /// heard of it.
     async fn follow_step(&self, mut du: DeviceUpdate, mut seen: Option<Deployment>) -> Step {
-        let device = match self.device(du.device).await {
+        let device = match self.clients.device(du.device).await {
             Ok(d) => d,
             Err(e) => return Err(self.fail(du, "deploy", 0, &e.to_string(), None).await),
         };
@@ -138,15 +170,15 @@ impl Engine {
                         let progress = d.progress.min(99);
                         if progress != du.progress {
                             du.progress = progress;
-                            du.progress_at = Some(self.inner.clock.now());
+                            du.progress_at = Some(self.clock.now());
                             self.record_progress(&du);
                         }
                     }
                 }
-                if let Some(overdue) = du.overdue(self.inner.clock.now(), self.limits()) {
+                if let Some(overdue) = du.overdue(self.clock.now(), self.limits()) {
                     return Err(self.fail_overdue(du, overdue).await);
                 }
-                tokio::time::sleep(self.inner.config.poll_interval).await;
+                tokio::time::sleep(self.config.poll_interval).await;
             }
             let id = du.id.to_string();
             let tried = self
@@ -172,22 +204,8 @@ impl Engine {
         let span =
             |d: std::time::Duration| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
         DeployLimits {
-            timeout: span(self.inner.config.deploy_timeout),
-            stall: span(self.inner.config.stall_limit),
-        }
-    }
-
-    /// Moves a device update to `cancelling` durably, then cleans up in the
-    /// background. Returns false when its status changed under us.
-    pub(super) async fn start_cancel(&self, du: DeviceUpdate) -> Result<bool, EngineError> {
-        // A worker may hold it right now; the durable transition decides who
-        // wins, since the store refuses whichever move comes second.
-        match self.transition(du, Cancelling, Vec::new()).await {
-            Ok(du) => {
-                self.spawn_work(du, None);
-                Ok(true)
-            }
-            Err(_) => Ok(false),
+            timeout: span(self.config.deploy_timeout),
+            stall: span(self.config.stall_limit),
         }
     }
 
@@ -211,7 +229,7 @@ impl Engine {
             }
         }
         let revoke = match &du.previous_configured {
-            Some(previous) => match self.config_request(&du.product, previous).await {
+            Some(previous) => match self.clients.config(&du.product, previous).await {
                 Ok(req) => {
                     self.agent_call(&du.id, || {
                         device.client.put_prepared_config(du.product.as_str(), &req)
@@ -249,25 +267,22 @@ impl Engine {
         Fut: std::future::Future<Output = Result<T, AgentError>>,
     {
         let tried = self
-            .inner
             .config
             .retry
             .run(|| {
                 let attempt = call();
                 async move {
-                    let _permit = self.inner.permits.acquire().await;
+                    let _permit = self.permits.acquire().await;
                     attempt.await
                 }
             })
             .await;
         if tried.tries > 1 {
-            self.inner
-                .journal
-                .write_later(vec![DeviceUpdateChange::Retried {
-                    id: du.clone(),
-                    retries: tried.tries - 1,
-                    at: self.inner.clock.now(),
-                }]);
+            self.journal.write_later(vec![DeviceUpdateChange::Retried {
+                id: du.clone(),
+                retries: tried.tries - 1,
+                at: self.clock.now(),
+            }]);
         }
         tried
     }
@@ -275,10 +290,10 @@ impl Engine {
     async fn prerequisites(
         &self,
         du: &DeviceUpdate,
-    ) -> Result<(std::sync::Arc<super::DeviceHandle>, ArcConfig), EngineError> {
-        let device = self.device(du.device).await?;
-        let req = self.config_request(&du.product, &du.version).await?;
-        Ok((device, ArcConfig(req)))
+    ) -> Result<(Arc<DeviceHandle>, Arc<PreparedConfig>), EngineError> {
+        let device = self.clients.device(du.device).await?;
+        let req = self.clients.config(&du.product, &du.version).await?;
+        Ok((device, req))
     }
 
     /// Makes a transition durable (with any log lines) before anyone acts on
@@ -289,7 +304,7 @@ impl Engine {
         to: DeviceUpdateStatus,
         logs: Vec<LogEntry>,
     ) -> Step {
-        let at = self.inner.clock.now();
+        let at = self.clock.now();
         let mut changes = Vec::with_capacity(1 + logs.len());
         changes.push(DeviceUpdateChange::Transition {
             id: du.id.clone(),
@@ -300,7 +315,7 @@ impl Engine {
             id: du.id.clone(),
             entry,
         }));
-        match self.inner.journal.write(changes).await {
+        match self.journal.write(changes).await {
             Ok(outcomes) => {
                 if let Some(ChangeOutcome::Refused(why)) = outcomes.first() {
                     tracing::debug!(device_update = %du.id, "transition to {to} refused: {why}");
@@ -310,30 +325,40 @@ impl Engine {
             Err(e) => {
                 // Without durable state the engine must not act.
                 tracing::error!(device_update = %du.id, "cannot record transition to {to}: {e}");
-                return Err(Stop::Failed);
+                return Err(Stop::Unrecorded);
             }
         }
-        apply_locally(&mut du, to, at);
-        self.publish(&du);
-        if du.is_settled() {
-            self.on_settled(&du).await;
+        if du.apply(to, at).is_err() {
+            // The store allowed the move from the status it holds, so this
+            // copy was behind: take the store's.
+            du = self.reload(&du.id).await.ok_or(Stop::Unrecorded)?;
         }
+        self.publish(&du);
         Ok(du)
     }
 
+    async fn reload(&self, id: &DeviceUpdateId) -> Option<DeviceUpdate> {
+        let (store, key) = (self.store.clone(), id.clone());
+        match blocking(move || store.device_update(&key)).await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::error!(device_update = %id, "cannot reload: {e}");
+                None
+            }
+        }
+    }
+
     fn record_progress(&self, du: &DeviceUpdate) {
-        self.inner
-            .journal
-            .write_later(vec![DeviceUpdateChange::Progress {
-                id: du.id.clone(),
-                progress: du.progress,
-                at: self.inner.clock.now(),
-            }]);
+        self.journal.write_later(vec![DeviceUpdateChange::Progress {
+            id: du.id.clone(),
+            progress: du.progress,
+            at: self.clock.now(),
+        }]);
         self.publish(du);
     }
 
     fn publish(&self, du: &DeviceUpdate) {
-        let _ = self.inner.events.send(EngineEvent::DeviceUpdate {
+        let _ = self.events.send(EngineEvent::DeviceUpdate {
             update: du.update,
             device_update: du.id.clone(),
             device: du.device,
@@ -366,7 +391,7 @@ impl Engine {
         detail: Option<String>,
     ) -> Stop {
         let entry = LogEntry {
-            at: self.inner.clock.now(),
+            at: self.clock.now(),
             level: LogLevel::Error,
             code: format!("{}_FAILED", step.to_uppercase().replace(' ', "_")),
             message: format!(
@@ -381,9 +406,9 @@ impl Engine {
 
     /// The deployment broke a limit while still running on the agent. It is
     /// left running there: cancel aborts and rolls it back.
-    async fn fail_overdue(&self, du: DeviceUpdate, overdue: crate::domain::Overdue) -> Stop {
+    async fn fail_overdue(&self, du: DeviceUpdate, overdue: Overdue) -> Stop {
         let entry = LogEntry {
-            at: self.inner.clock.now(),
+            at: self.clock.now(),
             level: LogLevel::Error,
             code: overdue.code().into(),
             message: overdue.message(du.progress),
@@ -395,23 +420,8 @@ impl Engine {
 
     /// The agent reported the deployment failed: its log is copied over.
     async fn fail_deployment(&self, du: DeviceUpdate, d: Deployment) -> Stop {
-        let now = self.inner.clock.now();
-        let mut logs: Vec<LogEntry> = d
-            .log
-            .iter()
-            .map(|l| LogEntry {
-                at: DateTime::parse_from_rfc3339(&l.at).map_or(now, |t| t.with_timezone(&Utc)),
-                level: match l.level {
-                    rollwright_protocol::LogLevel::Info => LogLevel::Info,
-                    rollwright_protocol::LogLevel::Warn => LogLevel::Warn,
-                    rollwright_protocol::LogLevel::Error => LogLevel::Error,
-                },
-                code: l.code.clone(),
-                message: l.message.clone(),
-                detail: l.detail.clone(),
-                source: LogSource::Agent,
-            })
-            .collect();
+        let now = self.clock.now();
+        let mut logs: Vec<LogEntry> = d.log.iter().map(|l| wire::log_entry(l, now)).collect();
         logs.push(LogEntry {
             at: now,
             level: LogLevel::Error,
@@ -424,37 +434,16 @@ impl Engine {
     }
 
     async fn to_error(&self, du: DeviceUpdate, logs: Vec<LogEntry>) -> Stop {
-        let label = match self.device(du.device).await {
+        let label = match self.clients.device(du.device).await {
             Ok(d) => d.name.clone(),
             Err(_) => format!("device {}", du.device),
         };
         match self.transition(du, Error, logs).await {
-            Ok(_) => {
-                let _ = self.inner.failures.send(label);
-                Stop::Failed
+            Ok(du) => {
+                let _ = self.failures.send(label);
+                Stop::Failed(Box::new(du))
             }
             Err(stop) => stop,
         }
-    }
-}
-
-/// A cached configuration request.
-struct ArcConfig(std::sync::Arc<crate::agent_client::PreparedConfig>);
-
-/// Mirrors what the store did in the transition, so the caller's copy is current.
-fn apply_locally(du: &mut DeviceUpdate, to: DeviceUpdateStatus, at: DateTime<Utc>) {
-    du.status = to;
-    du.updated_at = at;
-    if to == Configuring && du.actual_start.is_none() {
-        du.actual_start = Some(at);
-    }
-    if to == Deploying {
-        du.progress_at = Some(at);
-    }
-    if du.is_settled() {
-        du.actual_end = Some(at);
-    }
-    if to == Succeeded {
-        du.progress = 100;
     }
 }

@@ -1,0 +1,85 @@
+//! What the steps send and to whom: each device's agent client and each
+//! product version's configuration body, loaded from the store once and
+//! cached for the engine's life.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use super::{blocking, wire, EngineError};
+use crate::agent_client::{AgentClient, PreparedConfig};
+use crate::domain::{DeviceId, ProductName, Version};
+use crate::store::{Store, StoreError};
+
+pub(super) struct Clients {
+    store: Store,
+    /// Every device's client shares this one's connection pool.
+    pool: AgentClient,
+    devices: Mutex<HashMap<DeviceId, Arc<DeviceHandle>>>,
+    configs: Mutex<HashMap<(ProductName, Version), Arc<PreparedConfig>>>,
+}
+
+pub(super) struct DeviceHandle {
+    pub name: String,
+    pub client: AgentClient,
+}
+
+impl Clients {
+    pub(super) fn new(store: Store, pool: AgentClient) -> Clients {
+        Clients {
+            store,
+            pool,
+            devices: Mutex::default(),
+            configs: Mutex::default(),
+        }
+    }
+
+    /// The client for a device, built once.
+    pub(super) async fn device(&self, id: DeviceId) -> Result<Arc<DeviceHandle>, EngineError> {
+        if let Some(d) = lock(&self.devices).get(&id) {
+            return Ok(d.clone());
+        }
+        let store = self.store.clone();
+        let device = blocking(move || store.device(id))
+            .await?
+            .ok_or_else(|| EngineError::Store(StoreError::not_found("device", id)))?;
+        let client = self
+            .pool
+            .for_device(&device.agent_url, &device.agent_token)
+            .map_err(|source| EngineError::Agent { device: id, source })?;
+        let handle = Arc::new(DeviceHandle {
+            name: device.name,
+            client,
+        });
+        lock(&self.devices).insert(id, handle.clone());
+        Ok(handle)
+    }
+
+    /// The configuration request for a product version, built once.
+    pub(super) async fn config(
+        &self,
+        product: &ProductName,
+        version: &Version,
+    ) -> Result<Arc<PreparedConfig>, EngineError> {
+        let key = (product.clone(), version.clone());
+        if let Some(req) = lock(&self.configs).get(&key) {
+            return Ok(req.clone());
+        }
+        let store = self.store.clone();
+        let (p, v) = key.clone();
+        let manifest = blocking(move || store.manifest(&p, &v))
+            .await?
+            .ok_or_else(|| {
+                EngineError::Store(StoreError::not_found(
+                    "manifest",
+                    format!("{product} {version}"),
+                ))
+            })?;
+        let req = Arc::new(PreparedConfig::new(&wire::config_request(&manifest)));
+        lock(&self.configs).insert(key, req.clone());
+        Ok(req)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
