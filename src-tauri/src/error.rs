@@ -1,39 +1,61 @@
-//! The one error shape that crosses IPC: `{code, message}`. The UI mirrors the
-//! codes in `ui/src/lib/api.ts`.
+//! The one error shape that crosses IPC: `{code, message}`, with the core's
+//! [`ErrorCode`]. Messages of refused input name the field and the rule;
+//! unexpected failures keep their detail in the log.
 
+use rollwright::domain::ErrorCode;
+use rollwright::engine::EngineError;
+use rollwright::store::StoreError;
 use serde::Serialize;
+use ts_rs::TS;
 
-#[derive(Debug, Serialize, PartialEq, Eq)]
-pub struct IpcError {
-    pub code: &'static str,
+#[derive(Debug, Serialize, PartialEq, Eq, TS)]
+pub(crate) struct IpcError {
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl IpcError {
-    /// Details of unexpected failures go to the log, not to the UI.
-    pub fn internal(detail: impl std::fmt::Display) -> IpcError {
+    /// An error with the core's code; internal failures hide their detail.
+    fn new(code: ErrorCode, detail: impl std::fmt::Display) -> IpcError {
+        if code != ErrorCode::Internal {
+            return IpcError {
+                code,
+                message: detail.to_string(),
+            };
+        }
         tracing::error!("internal error: {detail}");
         IpcError {
-            code: "internal",
+            code,
             message: "Something went wrong inside Rollwright; the log has the details.".into(),
         }
     }
+
+    pub fn internal(detail: impl std::fmt::Display) -> IpcError {
+        IpcError::new(ErrorCode::Internal, detail)
+    }
 }
 
-impl From<rollwright::store::StoreError> for IpcError {
-    fn from(e: rollwright::store::StoreError) -> IpcError {
-        IpcError::internal(e)
+impl From<StoreError> for IpcError {
+    fn from(e: StoreError) -> IpcError {
+        IpcError::new(e.code(), e)
+    }
+}
+
+impl From<EngineError> for IpcError {
+    fn from(e: EngineError) -> IpcError {
+        IpcError::new(e.code(), e)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rollwright::domain::ValidationError;
 
     #[test]
     fn serialises_as_code_and_message() {
         let e = IpcError {
-            code: "invalid_input",
+            code: ErrorCode::InvalidInput,
             message: "title: must not be empty".into(),
         };
         assert_eq!(
@@ -43,9 +65,29 @@ mod tests {
     }
 
     #[test]
+    fn refused_input_keeps_the_core_code_and_names_the_field() {
+        let e = IpcError::from(StoreError::from(ValidationError::new(
+            "title",
+            "must not be empty",
+        )));
+        assert_eq!(e.code, ErrorCode::InvalidInput);
+        assert_eq!(e.message, "title: must not be empty");
+        let e = IpcError::from(StoreError::not_found("update", 7));
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (ErrorCode::NotFound, "update 7 not found")
+        );
+        let e = IpcError::from(EngineError::Refused("nothing to cancel".into()));
+        assert_eq!(e.code, ErrorCode::Conflict);
+    }
+
+    #[test]
     fn internal_errors_hide_their_detail() {
         let e = IpcError::internal("disk I/O error at page 7");
-        assert_eq!(e.code, "internal");
+        assert_eq!(e.code, ErrorCode::Internal);
+        assert!(!e.message.contains("page 7"));
+        let e = IpcError::from(StoreError::Corrupt("row 9 of page 7".into()));
+        assert_eq!(e.code, ErrorCode::Internal);
         assert!(!e.message.contains("page 7"));
     }
 }

@@ -4,13 +4,15 @@
 // No console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod bindings;
 mod commands;
+mod dto;
 mod error;
 mod notifier;
 mod state;
 mod tray;
 
-use tauri::{Manager, WindowEvent};
+use tauri::{Manager, RunEvent, WindowEvent};
 
 fn main() {
     tracing_subscriber::fmt()
@@ -41,6 +43,14 @@ fn main() {
             commands::list_updates,
             commands::quit_app
         ])
-        .run(tauri::generate_context!("../tauri.conf.json"))
-        .expect("error while running Rollwright");
+        .build(tauri::generate_context!("../tauri.conf.json"))
+        .expect("error while building Rollwright")
+        .run(|app, event| {
+            if let RunEvent::Exit = event {
+                // In-flight work stops at a durable point; the next start resumes it.
+                if let Some(state) = app.try_state::<state::AppState>() {
+                    tauri::async_runtime::block_on(state.shutdown());
+                }
+            }
+        });
 }

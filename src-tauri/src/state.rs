@@ -1,13 +1,15 @@
 //! What the app holds for its whole life, managed by Tauri.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rollwright::demo::{self, DemoFleet};
 use rollwright::engine::{Engine, EngineConfig, SystemClock};
 use rollwright::store::{Store, DB_FILE_NAME};
 use tauri::{AppHandle, Emitter, Manager};
 
+use crate::dto::AppInfo;
+use crate::error::IpcError;
 use crate::notifier::DesktopNotifier;
 
 /// Set this to keep the app's data elsewhere, e.g. in a temporary directory
@@ -23,9 +25,10 @@ pub const ENGINE_EVENT: &str = "engine://change";
 pub struct AppState {
     pub store: Store,
     pub engine: Engine,
-    /// The demo fleet on loopback, when the landscape is the demo; it serves
-    /// as long as the app runs.
-    pub demo_fleet: Option<DemoFleet>,
+    /// The demo fleet's URL on loopback, when the landscape is the demo.
+    demo_url: Option<String>,
+    /// The demo fleet itself; it serves until [`AppState::shutdown`].
+    demo_fleet: Mutex<Option<DemoFleet>>,
 }
 
 impl AppState {
@@ -64,8 +67,48 @@ impl AppState {
         Ok(AppState {
             store,
             engine,
-            demo_fleet,
+            demo_url: demo_fleet.as_ref().map(DemoFleet::url),
+            demo_fleet: Mutex::new(demo_fleet),
         })
+    }
+
+    pub fn app_info(&self, schema_version: u32) -> AppInfo {
+        AppInfo {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            db_path: self.store.path().display().to_string(),
+            schema_version,
+            demo_fleet: self.demo_url.clone(),
+        }
+    }
+
+    /// Stops the engine at a durable point, then the demo fleet it talks to
+    /// (which saves its devices' state): what quitting does.
+    pub async fn shutdown(&self) {
+        self.engine.shutdown().await;
+        let fleet = self
+            .demo_fleet
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(fleet) = fleet {
+            if let Err(e) = fleet.shutdown().await {
+                tracing::error!("cannot save the demo fleet's state: {e}");
+            }
+        }
+    }
+}
+
+/// Runs a blocking core call (SQLite) off the async workers.
+pub async fn blocking<T, E>(
+    f: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, IpcError>
+where
+    T: Send + 'static,
+    E: Into<IpcError> + Send + 'static,
+{
+    match tauri::async_runtime::spawn_blocking(f).await {
+        Ok(result) => result.map_err(Into::into),
+        Err(e) => Err(IpcError::internal(format!("a database task failed: {e}"))),
     }
 }
 

@@ -4,6 +4,7 @@ use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Emitter, Manager};
 
+use crate::dto::Activity;
 use crate::state::AppState;
 
 /// Asks the UI to confirm quitting while the engine works.
@@ -46,7 +47,10 @@ fn request_quit(app: &AppHandle) {
         return;
     }
     show_main_window(app);
-    let activity = serde_json::json!({ "running": engine.running(), "waiting": engine.waiting() });
+    let activity = Activity {
+        running: engine.running(),
+        waiting: engine.waiting(),
+    };
     if app.emit(CONFIRM_QUIT_EVENT, activity).is_err() {
         app.exit(0);
     }

@@ -38,6 +38,7 @@ impl fmt::Display for ValidationError {
 /// The four answers a front end needs to tell apart. Kept coarse on purpose:
 /// the message says the rest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     InvalidInput,

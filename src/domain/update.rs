@@ -58,6 +58,7 @@ impl DeployOption {
 
 /// The status of one device update; see DESIGN.md's state machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceUpdateStatus {
     Scheduled,
@@ -394,6 +395,7 @@ pub struct LogEntry {
 
 /// An update's status, derived from its device updates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum UpdateStatus {
     /// Nothing started yet.

@@ -11,6 +11,7 @@ describe('toApiError', () => {
 
   it('treats an unknown code as internal', () => {
     expect(toApiError({ code: 'weird', message: 'x' }).code).toBe('internal');
+    expect(toApiError({ code: 'toString', message: 'x' }).code).toBe('internal');
   });
 
   it('wraps a bare string rejection', () => {

@@ -2,8 +2,11 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 
-/** Error codes the backend sends, mirrored from `src-tauri/src/error.rs`. */
-export type ErrorCode = 'invalid_input' | 'not_found' | 'conflict' | 'forbidden' | 'internal';
+import type { Activity, AppInfo, ErrorCode, UpdateRow } from './bindings';
+
+// The types of every command's answers and errors are generated from the Rust
+// types (src-tauri/src/bindings.rs); re-exported so screens import from here.
+export type { Activity, AppInfo, DeviceUpdateStatus, ErrorCode, UpdateRow, UpdateStatus } from './bindings';
 
 export class ApiError extends Error {
   constructor(
@@ -15,14 +18,24 @@ export class ApiError extends Error {
   }
 }
 
-const KNOWN_CODES: readonly string[] = ['invalid_input', 'not_found', 'conflict', 'forbidden', 'internal'];
+/** Every `ErrorCode`: the type check fails when the generated union gains or loses one. */
+const KNOWN_CODES: Record<ErrorCode, true> = {
+  invalid_input: true,
+  not_found: true,
+  conflict: true,
+  internal: true,
+};
+
+function isErrorCode(code: string): code is ErrorCode {
+  return Object.prototype.hasOwnProperty.call(KNOWN_CODES, code);
+}
 
 /** Turns whatever `invoke` rejected with into an `ApiError`. */
 export function toApiError(raw: unknown): ApiError {
   if (raw && typeof raw === 'object' && 'code' in raw && 'message' in raw) {
     const { code, message } = raw as { code: unknown; message: unknown };
-    if (typeof code === 'string' && KNOWN_CODES.includes(code) && typeof message === 'string') {
-      return new ApiError(code as ErrorCode, message);
+    if (typeof code === 'string' && isErrorCode(code) && typeof message === 'string') {
+      return new ApiError(code, message);
     }
   }
   return new ApiError('internal', typeof raw === 'string' ? raw : 'Unexpected error from the backend');
@@ -36,14 +49,6 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
-export interface AppInfo {
-  version: string;
-  db_path: string;
-  schema_version: number;
-  /** The demo fleet's URL on loopback, when the landscape is the demo. */
-  demo_fleet: string | null;
-}
-
 export function appInfo(): Promise<AppInfo> {
   return call<AppInfo>('app_info');
 }
@@ -52,42 +57,9 @@ export function quitApp(): Promise<void> {
   return call<void>('quit_app');
 }
 
-/** What the engine is doing when the user asks to quit from the tray. */
-export interface Activity {
-  running: number;
-  waiting: number;
-}
-
 /** Calls `handler` when quitting needs the user's confirmation; returns an unsubscribe function. */
 export function onConfirmQuit(handler: (activity: Activity) => void): Promise<UnlistenFn> {
   return listen<Activity>('app://confirm-quit', (e) => handler(e.payload));
-}
-
-export type UpdateStatus = 'scheduled' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-export type DeviceUpdateStatus =
-  | 'scheduled'
-  | 'configuring'
-  | 'configured'
-  | 'deploying'
-  | 'succeeded'
-  | 'error'
-  | 'cancelling'
-  | 'cancelled';
-
-export interface UpdateRow {
-  id: number;
-  title: string;
-  product: string;
-  version: string;
-  created_by: string;
-  status: UpdateStatus;
-  progress: number;
-  devices: number;
-  counts: Partial<Record<DeviceUpdateStatus, number>>;
-  window_from: string;
-  /** The actual end once finished, else the estimate. */
-  end: string;
-  end_is_actual: boolean;
 }
 
 export function listUpdates(): Promise<UpdateRow[]> {

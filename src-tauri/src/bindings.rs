@@ -1,0 +1,60 @@
+//! The UI's TypeScript types, generated from the Rust types that cross IPC so
+//! they are written once. `ui/src/lib/bindings.ts` is [`render`]'s output: a
+//! test fails when the file is stale, and
+//! `ROLLWRIGHT_WRITE_BINDINGS=1 cargo test -p rollwright-desktop bindings`
+//! writes it anew.
+
+use rollwright::domain::{DeviceUpdateStatus, ErrorCode, UpdateStatus};
+use ts_rs::{Config, TS};
+
+use crate::dto::{Activity, AppInfo, UpdateRow};
+use crate::error::IpcError;
+
+/// The file, relative to the workspace root.
+#[cfg(test)]
+const BINDINGS: &str = "ui/src/lib/bindings.ts";
+
+/// The declarations of every type the commands and events carry.
+pub(crate) fn render() -> String {
+    // Ids are SQLite row ids, far below 2^53: plain numbers in JavaScript.
+    let cfg = Config::new().with_large_int("number");
+    let decls = [
+        ErrorCode::decl(&cfg),
+        IpcError::decl(&cfg),
+        UpdateStatus::decl(&cfg),
+        DeviceUpdateStatus::decl(&cfg),
+        AppInfo::decl(&cfg),
+        UpdateRow::decl(&cfg),
+        Activity::decl(&cfg),
+    ];
+    let mut out = String::from(
+        "// Generated from the Rust types by src-tauri/src/bindings.rs; do not edit.\n",
+    );
+    for decl in decls {
+        out.push_str("\nexport ");
+        out.push_str(&decl);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ui_bindings_are_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(BINDINGS);
+        let fresh = render();
+        if std::env::var_os("ROLLWRIGHT_WRITE_BINDINGS").is_some() {
+            std::fs::write(&path, &fresh).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "{BINDINGS} is stale: run `ROLLWRIGHT_WRITE_BINDINGS=1 cargo test -p rollwright-desktop bindings` and commit it"
+        );
+    }
+}
