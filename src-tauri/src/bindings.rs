@@ -1,5 +1,5 @@
 //! The UI's TypeScript types, generated from the Rust types that cross IPC so
-//! they are written once. `ui/src/lib/bindings.ts` is [`render`]'s output: a
+//! they are written once. Test-only: the app itself never needs them. `ui/src/lib/bindings.ts` is [`render`]'s output: a
 //! test fails when the file is stale, and
 //! `ROLLWRIGHT_WRITE_BINDINGS=1 cargo test -p rollwright-desktop bindings`
 //! writes it anew.
@@ -11,11 +11,10 @@ use crate::dto::{Activity, AppInfo, UpdateRow};
 use crate::error::IpcError;
 
 /// The file, relative to the workspace root.
-#[cfg(test)]
 const BINDINGS: &str = "ui/src/lib/bindings.ts";
 
 /// The declarations of every type the commands and events carry.
-pub(crate) fn render() -> String {
+fn render() -> String {
     // Ids are SQLite row ids, far below 2^53: plain numbers in JavaScript.
     let cfg = Config::new().with_large_int("number");
     let decls = [

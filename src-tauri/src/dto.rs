@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use rollwright::domain::{DeviceUpdateStatus, Update, UpdateStatus, UpdateSummary};
 use serde::Serialize;
-use ts_rs::TS;
 
-#[derive(Debug, Serialize, TS)]
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub(crate) struct AppInfo {
     pub version: String,
     pub db_path: String,
@@ -18,7 +18,8 @@ pub(crate) struct AppInfo {
 }
 
 /// One row of the update status list.
-#[derive(Debug, Serialize, TS)]
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub(crate) struct UpdateRow {
     pub id: i64,
     pub title: String,
@@ -56,7 +57,8 @@ impl From<(Update, UpdateSummary)> for UpdateRow {
 
 /// What the engine is doing when the user asks to quit from the tray: the
 /// payload of the confirm-quit event.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub(crate) struct Activity {
     pub running: usize,
     pub waiting: usize,

@@ -6,9 +6,9 @@ use rollwright::domain::ErrorCode;
 use rollwright::engine::EngineError;
 use rollwright::store::StoreError;
 use serde::Serialize;
-use ts_rs::TS;
 
-#[derive(Debug, Serialize, PartialEq, Eq, TS)]
+#[derive(Debug, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub(crate) struct IpcError {
     pub code: ErrorCode,
     pub message: String,
