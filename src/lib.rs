@@ -11,6 +11,7 @@
 //! - [`demo`]: the demo landscape and its simulated fleet on loopback.
 
 pub mod agent_client;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod domain;
 pub mod engine;

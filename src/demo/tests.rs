@@ -1,13 +1,17 @@
 //! The demo landscape on real SQLite files, and its fleet on loopback.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use chrono::TimeZone;
+use chrono::{Duration as Span, TimeZone};
 
+use super::plan::MANIFESTS;
 use super::*;
 use crate::agent_client::{AgentClient, ClientOptions};
-use crate::domain::{DeviceUpdateStatus, ProductName, UpdateStatus, Version};
+use crate::domain::{
+    DeviceUpdateStatus, LogLevel, Manifest, ProductName, Scope, UpdateStatus, Version,
+};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2030, 3, 4, 10, 30, 0).unwrap()

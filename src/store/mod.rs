@@ -4,13 +4,16 @@
 //! the transaction that then writes.
 //!
 //! One file per noun: [`products`] (manifests), [`devices`], [`downtimes`],
-//! [`updates`] (updates, device updates, batch transitions, logs); `sql` holds
-//! the column conversions.
+//! [`updates`] (updates, device updates, batch transitions, logs);
+//! [`execution`] holds what the engine writes and reads while it runs,
+//! [`meta`] small keyed values (the demo fleet's address), `sql` the column
+//! conversions. Writes share one connection; reads take pooled read-only
+//! connections of their own ([`Store`]).
 
-mod demo;
 mod devices;
 mod downtimes;
 mod execution;
+mod meta;
 mod migrations;
 mod products;
 mod sql;

@@ -64,7 +64,12 @@ pub async fn landscape(devices: usize, fleet: FleetConfig) -> Landscape {
 
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("rollwright.sqlite3")).unwrap();
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/manifests");
+    // The core's tests and the CLI crate's crash test both include this file.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|dir| dir.join("tests/fixtures/manifests"))
+        .find(|dir| dir.is_dir())
+        .expect("tests/fixtures/manifests in the workspace");
     for v in [FROM, TO] {
         let m =
             rollwright::manifest_file::read_manifest(&fixtures.join(format!("{PRODUCT}-{v}.toml")))

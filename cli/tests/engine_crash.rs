@@ -3,6 +3,7 @@
 //! device update must be terminal and every deployment installed exactly once,
 //! as counted by the agents themselves.
 
+#[path = "../../tests/engine_support/mod.rs"]
 mod engine_support;
 
 use std::process::{Command, Stdio};

@@ -20,6 +20,7 @@ use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use rollwright::demo::DemoError;
 use rollwright::domain::{ErrorCode, ValidationError, Version};
+use rollwright::engine::EngineError;
 use rollwright::manifest_file::ManifestFileError;
 use rollwright::store::{Store, StoreError};
 use serde::Serialize;
@@ -86,7 +87,7 @@ pub(crate) enum CliError {
     #[error(transparent)]
     Demo(#[from] DemoError),
     #[error(transparent)]
-    Run(#[from] running::RunError),
+    Engine(#[from] EngineError),
     /// Failures outside the library's error types (runtime, signals).
     #[error(transparent)]
     Other(#[from] anyhow::Error),
@@ -99,7 +100,7 @@ impl CliError {
             CliError::Manifest(e) => e.code(),
             CliError::Invalid(_) => ErrorCode::InvalidInput,
             CliError::Demo(e) => e.code(),
-            CliError::Run(e) => e.code(),
+            CliError::Engine(e) => e.code(),
             CliError::Other(_) => ErrorCode::Internal,
         }
     }
@@ -133,9 +134,9 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Device(cmd) => device::run(&store, &out, cmd),
         Command::Downtime(cmd) => downtime::run(&store, &out, cmd),
         Command::Update(cmd) => update::run(&store, &out, cmd),
-        Command::Status { watch } => Ok(running::status(&store, *watch, cli.json)?),
+        Command::Status { watch } => running::status(&store, &out, *watch),
         Command::Demo(args) => demo::run(&store, &out, args),
-        Command::Run(args) => Ok(running::run(&store, args)?),
+        Command::Run(args) => running::run_engine(&store, args),
     }
 }
 

@@ -84,7 +84,7 @@ impl Cli {
 
 pub fn fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/manifests")
+        .join("../tests/fixtures/manifests")
         .join(name)
         .to_string_lossy()
         .into_owned()

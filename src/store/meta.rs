@@ -1,6 +1,6 @@
-//! Bookkeeping the demo landscape needs: small keyed values in `meta` (the
-//! demo fleet's port and token) and moving the devices' agent URLs when the
-//! demo fleet has to listen on another port. Never decides what the demo is;
+//! Metadata of the database: small keyed values in `meta` (the demo fleet's
+//! port and token, for one) and moving the devices' agent URLs when the demo
+//! fleet has to listen on another port. Never decides what the demo is;
 //! `crate::demo` does.
 
 use rusqlite::{params, OptionalExtension};

@@ -7,15 +7,15 @@ use std::time::Duration;
 
 use clap::Subcommand;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use rollwright::domain::{DeviceId, DeviceUpdate, DeviceUpdateId, ErrorCode, UpdateId};
+use rollwright::domain::{DeviceId, DeviceUpdate, DeviceUpdateId, UpdateId};
 use rollwright::engine::{Engine, EngineConfig, EngineError, EngineEvent, Silent, SystemClock};
 use rollwright::store::{Store, StoreError};
 use serde::Serialize;
 
-use crate::emit;
+use crate::{emit, CliError, Out};
 
 #[derive(Subcommand)]
-pub enum RunningCmd {
+pub(crate) enum Cmd {
     /// Approve an update; `run` (or the desktop app) then carries it out.
     Approve {
         id: i64,
@@ -36,7 +36,7 @@ pub enum RunningCmd {
 
 /// Limits of `run` on a running deployment.
 #[derive(clap::Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// A deployment still running this many minutes after its device
     /// update's start goes to error (from where cancel rolls it back).
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=10_080))]
@@ -47,31 +47,11 @@ pub struct RunArgs {
     stall_minutes: u64,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Engine(#[from] EngineError),
-    #[error("cannot start the async runtime: {0}")]
-    Runtime(std::io::Error),
-}
-
-impl RunError {
-    pub fn code(&self) -> ErrorCode {
-        match self {
-            RunError::Store(e) => e.code(),
-            RunError::Engine(e) => e.code(),
-            RunError::Runtime(_) => ErrorCode::Internal,
-        }
-    }
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime, RunError> {
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(RunError::Runtime)
+        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}").into())
 }
 
 fn engine(store: &Store, config: EngineConfig) -> Result<Engine, EngineError> {
@@ -83,9 +63,9 @@ fn engine(store: &Store, config: EngineConfig) -> Result<Engine, EngineError> {
     )
 }
 
-pub fn running(store: &Store, cmd: &RunningCmd, json: bool) -> Result<(), RunError> {
+pub(crate) fn run(store: &Store, out: &Out, cmd: &Cmd) -> Result<(), CliError> {
     match cmd {
-        RunningCmd::Approve { id, by } => {
+        Cmd::Approve { id, by } => {
             // An engine that is not started only records the approval;
             // `run` or the desktop app carries it out.
             let update = runtime()?.block_on(async {
@@ -94,14 +74,14 @@ pub fn running(store: &Store, cmd: &RunningCmd, json: bool) -> Result<(), RunErr
                 engine.shutdown().await;
                 approved
             })?;
-            print(json, &update, || {
+            out.print(&update, || {
                 format!(
                     "approved update {} ({}); `rollwright-cli run` carries it out",
                     update.id, update.title
                 )
             });
         }
-        RunningCmd::Cancel { id, device_update } => {
+        Cmd::Cancel { id, device_update } => {
             let rt = runtime()?;
             let cancelled = rt.block_on(async {
                 let engine = engine(store, EngineConfig::default())?;
@@ -116,13 +96,13 @@ pub fn running(store: &Store, cmd: &RunningCmd, json: bool) -> Result<(), RunErr
                 // Cleanup runs on the agents now; wait for it to end.
                 engine.wait_idle().await;
                 engine.shutdown().await;
-                Ok::<_, RunError>(n)
+                Ok::<_, CliError>(n)
             })?;
-            print(json, &serde_json::json!({ "cancelled": cancelled }), || {
+            out.print(&serde_json::json!({ "cancelled": cancelled }), || {
                 format!("cancelled {cancelled} device updates of update {id}")
             });
         }
-        RunningCmd::Show { id } => show(store, UpdateId(*id), json)?,
+        Cmd::Show { id } => show(store, out, UpdateId(*id))?,
     }
     Ok(())
 }
@@ -135,7 +115,7 @@ struct Shown {
     logs: Vec<(DeviceUpdateId, Vec<rollwright::domain::LogEntry>)>,
 }
 
-fn show(store: &Store, id: UpdateId, json: bool) -> Result<(), RunError> {
+fn show(store: &Store, out: &Out, id: UpdateId) -> Result<(), CliError> {
     let update = store
         .update(id)?
         .ok_or_else(|| StoreError::not_found("update", id))?;
@@ -159,7 +139,7 @@ fn show(store: &Store, id: UpdateId, json: bool) -> Result<(), RunError> {
         device_updates,
         logs,
     };
-    print(json, &shown, || {
+    out.print(&shown, || {
         let u = &shown.update;
         let mut lines = vec![
             format!("update {}: {} ({} {})", u.id, u.title, u.product, u.version),
@@ -215,10 +195,10 @@ fn show(store: &Store, id: UpdateId, json: bool) -> Result<(), RunError> {
 
 /// The newest updates with status and progress; with `watch`, refreshed
 /// every 2 s until Ctrl-C.
-pub fn status(store: &Store, watch: bool, json: bool) -> Result<(), RunError> {
+pub(crate) fn status(store: &Store, out: &Out, watch: bool) -> Result<(), CliError> {
     loop {
         let list = store.recent_updates(20)?;
-        if json {
+        if out.json {
             let rows: Vec<_> = list
                 .iter()
                 .map(|(u, s)| serde_json::json!({ "update": u, "summary": s }))
@@ -252,7 +232,7 @@ pub fn status(store: &Store, watch: bool, json: bool) -> Result<(), RunError> {
 }
 
 /// Carries out due work in the foreground until nothing is left or Ctrl-C.
-pub fn run(store: &Store, args: &RunArgs) -> Result<(), RunError> {
+pub(crate) fn run_engine(store: &Store, args: &RunArgs) -> Result<(), CliError> {
     let config = EngineConfig {
         deploy_timeout: Duration::from_secs(60 * args.deploy_timeout_minutes),
         stall_limit: Duration::from_secs(60 * args.stall_minutes),
@@ -366,16 +346,5 @@ impl View {
         for bar in self.per_update.values() {
             bar.finish();
         }
-    }
-}
-
-fn print<T: Serialize>(json: bool, value: &T, text: impl FnOnce() -> String) {
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(value).expect("serialisable")
-        );
-    } else {
-        println!("{}", text());
     }
 }

@@ -26,7 +26,7 @@ pub(crate) enum Cmd {
     /// Plan an update of chosen devices to a version within a window.
     Create(UpdateCreate),
     #[command(flatten)]
-    Running(crate::running::RunningCmd),
+    Running(crate::running::Cmd),
 }
 
 #[derive(Args)]
@@ -53,7 +53,7 @@ pub(crate) struct UpdateCreate {
 
 pub(crate) fn run(store: &Store, out: &Out, cmd: &Cmd) -> Result<(), CliError> {
     match cmd {
-        Cmd::Running(cmd) => crate::running::running(store, cmd, out.json)?,
+        Cmd::Running(cmd) => crate::running::run(store, out, cmd)?,
         Cmd::Eligible { product, version } => {
             let product = ProductName::parse("product", product)?;
             let version = parse_version("version", version)?;
