@@ -13,7 +13,7 @@ use rollwright::domain::{DeployOption, DeviceUpdateStatus, LogSource, UpdateStat
 use rollwright::engine::{
     Engine, EngineConfig, EngineError, ManualClock, Notification, SystemClock,
 };
-use rollwright::store::DeviceUpdateChange;
+use rollwright::store::{ChangeOutcome, DeviceUpdateChange};
 use rollwright_agent::FleetConfig;
 
 use DeviceUpdateStatus::*;
@@ -358,7 +358,7 @@ async fn resume_starts_a_deployment_the_agent_never_received() {
         .await
         .unwrap();
     for to in [Configuring, Configured, Deploying] {
-        l.store.transition(&du.id, to, now).unwrap();
+        left_by_a_stopped_run(&l, &du, to, now);
     }
 
     let engine = engine(&l, Arc::new(SystemClock), Arc::new(Recorder::default()));
@@ -384,7 +384,10 @@ fn left_by_a_stopped_run(
         to,
         at,
     };
-    l.store.apply_each([&change]).unwrap();
+    assert_eq!(
+        l.store.apply_each([&change]).unwrap(),
+        [ChangeOutcome::Applied]
+    );
 }
 
 // Found by tests/engine_model.rs: configuring an `at(t)` device update only

@@ -34,10 +34,8 @@ async fn hanging() -> Landscape {
 }
 
 fn the_device_update(l: &Landscape) -> DeviceUpdate {
-    l.store
-        .device_updates_by_status(&DeviceUpdateStatus::ALL)
-        .unwrap()
-        .remove(0)
+    let (update, _) = l.store.recent_updates(1).unwrap().remove(0);
+    l.store.device_updates_of(update.id).unwrap().remove(0)
 }
 
 /// Approves an update of the one device on a first engine, waits until its

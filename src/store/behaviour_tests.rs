@@ -12,6 +12,48 @@ use crate::domain::{
     Manifest, NewDevice, NewDowntime, NewUpdate, ProductName, Scope, UpdateStatus, Version,
 };
 
+/// What only these tests need of the store, kept out of its public API.
+impl Store {
+    /// One status change through the batch path, read back.
+    fn transition(
+        &self,
+        id: &DeviceUpdateId,
+        to: S,
+        at: DateTime<Utc>,
+    ) -> Result<crate::domain::DeviceUpdate, StoreError> {
+        self.apply(&[DeviceUpdateChange::Transition {
+            id: id.clone(),
+            to,
+            at,
+        }])?;
+        self.device_update(id)?
+            .ok_or_else(|| StoreError::not_found("device update", id))
+    }
+
+    /// Device updates in any of `statuses`.
+    fn device_updates_by_status(
+        &self,
+        statuses: &[S],
+    ) -> Result<Vec<crate::domain::DeviceUpdate>, StoreError> {
+        let marks = vec!["?"; statuses.len()].join(", ");
+        updates::device_updates_where(
+            &*self.reader()?,
+            &format!("du.status IN ({marks})"),
+            rusqlite::params_from_iter(statuses),
+        )
+    }
+
+    /// Records what a device is configured at and runs.
+    fn set_device_versions(
+        &self,
+        id: DeviceId,
+        product: &ProductName,
+        v: &crate::domain::ProductVersions,
+    ) -> Result<(), StoreError> {
+        devices::put_versions(&self.writer(), id, product, v)
+    }
+}
+
 fn t(h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2030, 1, 1, h, 0, 0).unwrap()
 }

@@ -1,5 +1,5 @@
 //! The fleet: devices, their labels and per-product versions. Never talks to
-//! agents; the engine writes what agents report through `set_device_versions`.
+//! agents.
 
 use std::collections::BTreeMap;
 
@@ -93,17 +93,6 @@ impl Store {
         Ok(())
     }
 
-    /// Records what a device is configured at and runs, as its agent reported.
-    pub fn set_device_versions(
-        &self,
-        id: DeviceId,
-        product: &ProductName,
-        v: &ProductVersions,
-    ) -> Result<(), StoreError> {
-        let conn = self.writer();
-        put_versions(&conn, id, product, v)
-    }
-
     /// Devices that an update of `product` to `version` can include. An
     /// unknown product or version is an error rather than an empty list, so a
     /// typo does not read as "nothing to do".
@@ -132,7 +121,7 @@ impl Store {
     }
 }
 
-fn put_versions(
+pub(super) fn put_versions(
     conn: &Connection,
     id: DeviceId,
     product: &ProductName,

@@ -55,10 +55,6 @@ impl Store {
         Ok(())
     }
 
-    pub fn downtime(&self, id: DowntimeId) -> Result<Option<Downtime>, StoreError> {
-        load(&*self.reader()?, id)
-    }
-
     /// Downtimes overlapping `[from, to)`, by start time.
     pub fn downtimes_in(
         &self,

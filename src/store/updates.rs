@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 use uuid::Uuid;
 
 use super::devices::all_devices;
@@ -190,39 +190,6 @@ impl Store {
 
     pub fn device_updates_of(&self, update: UpdateId) -> Result<Vec<DeviceUpdate>, StoreError> {
         device_updates_where(&*self.reader()?, "du.update_id = ?1", [update])
-    }
-
-    /// Device updates in any of `statuses`, e.g. everything unfinished when
-    /// the engine resumes.
-    pub fn device_updates_by_status(
-        &self,
-        statuses: &[DeviceUpdateStatus],
-    ) -> Result<Vec<DeviceUpdate>, StoreError> {
-        if statuses.is_empty() {
-            return Ok(Vec::new());
-        }
-        let marks = vec!["?"; statuses.len()].join(", ");
-        device_updates_where(
-            &*self.reader()?,
-            &format!("du.status IN ({marks})"),
-            params_from_iter(statuses),
-        )
-    }
-
-    /// One status change, validated by the state machine; returns the result.
-    pub fn transition(
-        &self,
-        id: &DeviceUpdateId,
-        to: DeviceUpdateStatus,
-        at: DateTime<Utc>,
-    ) -> Result<DeviceUpdate, StoreError> {
-        self.apply(&[DeviceUpdateChange::Transition {
-            id: id.clone(),
-            to,
-            at,
-        }])?;
-        self.device_update(id)?
-            .ok_or_else(|| StoreError::not_found("device update", id))
     }
 
     /// Writes all `changes` in one transaction, in order: all or nothing. An
