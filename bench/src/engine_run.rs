@@ -115,16 +115,26 @@ fn succeeded(store: &Store, update: rollwright::domain::UpdateId) -> anyhow::Res
         .count())
 }
 
-/// The status list as the status screen reads it (`Store::recent_updates`,
-/// newest 100), queried from another thread every 10 ms while a `now`
-/// rollout of `devices` devices runs: p50 / p99 / max of the query.
-pub async fn status_under_load(a: &EngineArgs<'_>, devices: usize) -> anyhow::Result<Value> {
+/// A landscape of `devices` devices with one update of them all, `now`, not
+/// approved yet, and a started engine.
+async fn started_rollout(
+    a: &EngineArgs<'_>,
+    devices: usize,
+) -> anyhow::Result<(Store, rollwright::domain::Update, Engine)> {
     let (store, sets) = landscape(a, &[(0, devices)])?;
     let now = Utc::now();
     let options = sets[0].iter().map(|id| (*id, DeployOption::Now)).collect();
     let (update, _) = store.create_update(new_update("Bench rollout", options, now), now)?;
     let engine = engine(&store, a.concurrency)?;
     engine.start().await?;
+    Ok((store, update, engine))
+}
+
+/// The status list as the status screen reads it (`Store::recent_updates`,
+/// newest 100), queried from another thread every 10 ms while a `now`
+/// rollout of `devices` devices runs: p50 / p99 / max of the query.
+pub async fn status_under_load(a: &EngineArgs<'_>, devices: usize) -> anyhow::Result<Value> {
+    let (store, update, engine) = started_rollout(a, devices).await?;
     let running = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let reader = {
         let (store, running) = (store.clone(), running.clone());
@@ -164,12 +174,7 @@ pub async fn status_under_load(a: &EngineArgs<'_>, devices: usize) -> anyhow::Re
 /// device updates and peak memory of this process.
 pub async fn throughput(a: &EngineArgs<'_>, devices: usize) -> anyhow::Result<Value> {
     let setup = Instant::now();
-    let (store, sets) = landscape(a, &[(0, devices)])?;
-    let now = Utc::now();
-    let options = sets[0].iter().map(|id| (*id, DeployOption::Now)).collect();
-    let (update, _) = store.create_update(new_update("Bench rollout", options, now), now)?;
-    let engine = engine(&store, a.concurrency)?;
-    engine.start().await?;
+    let (store, update, engine) = started_rollout(a, devices).await?;
     let setup_s = setup.elapsed().as_secs_f64();
     let rss_before = stats::rss_mib();
 

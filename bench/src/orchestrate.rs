@@ -210,26 +210,19 @@ fn prewarm(root: &str, devices: usize, body: &[u8]) -> anyhow::Result<()> {
 }
 
 fn engine(ctx: &Ctx) -> anyhow::Result<Value> {
-    let fleet = FleetProcess::start(&ctx.files, ENGINE_DEVICES)?;
-    let db = ctx.work.join("engine.sqlite3");
-    child(&[
-        "engine-throughput",
-        "--root",
-        &fleet.root,
-        "--db",
-        &db.to_string_lossy(),
-        "--devices",
-        &ENGINE_DEVICES.to_string(),
-        "--concurrency",
-        &ctx.concurrency.to_string(),
-    ])
+    rollout_child(ctx, "engine-throughput", "engine.sqlite3")
 }
 
 fn status_load(ctx: &Ctx) -> anyhow::Result<Value> {
+    rollout_child(ctx, "engine-status-load", "status-load.sqlite3")
+}
+
+/// Runs `command` of the child on a fresh fleet of the engine phase's size.
+fn rollout_child(ctx: &Ctx, command: &str, db_file: &str) -> anyhow::Result<Value> {
     let fleet = FleetProcess::start(&ctx.files, ENGINE_DEVICES)?;
-    let db = ctx.work.join("status-load.sqlite3");
+    let db = ctx.work.join(db_file);
     child(&[
-        "engine-status-load",
+        command,
         "--root",
         &fleet.root,
         "--db",

@@ -118,13 +118,16 @@ fn history_holds_finished_updates_that_end_in_final_statuses() {
             assert!(du.actual_end.unwrap() <= end);
             match du.status {
                 DeviceUpdateStatus::Succeeded | DeviceUpdateStatus::Error => {
+                    assert_eq!(du.attempts, 1, "a replayed run is one attempt");
                     let took = du.actual_end.unwrap() - du.actual_start.unwrap();
                     assert!(
                         took >= Span::minutes(3) && took <= Span::minutes(10),
                         "took {took}"
                     );
                 }
-                DeviceUpdateStatus::Cancelled => assert!(du.actual_start.is_none()),
+                DeviceUpdateStatus::Cancelled => {
+                    assert_eq!((du.actual_start, du.attempts), (None, 0));
+                }
                 other => panic!("not a final status: {other}"),
             }
             if du.status == DeviceUpdateStatus::Error {
