@@ -9,7 +9,8 @@ use rusqlite::Connection;
 use super::*;
 use crate::domain::{
     DeployOption, DeviceId, DeviceUpdateStatus as S, DowntimeKind, LogEntry, LogLevel, LogSource,
-    Manifest, NewDevice, NewDowntime, NewUpdate, ProductName, Scope, UpdateStatus, Version,
+    Manifest, NewDevice, NewDowntime, NewUpdate, ProductName, Scope, UpdateStatus, UpdateSummary,
+    Version,
 };
 
 /// What only these tests need of the store, kept out of its public API.
@@ -634,4 +635,96 @@ fn a_device_with_update_history_cannot_be_removed() {
         store.remove_device("paris-01").unwrap_err().code(),
         crate::domain::ErrorCode::NotFound
     );
+}
+
+/// The status list's summary of each update, and the summary of its device
+/// updates as read one by one: the counts the triggers keep must match.
+fn summaries(store: &Store) -> Vec<(UpdateSummary, UpdateSummary)> {
+    store
+        .recent_updates(100)
+        .unwrap()
+        .into_iter()
+        .map(|(u, listed)| {
+            let counted = UpdateSummary::of(&store.device_updates_of(u.id).unwrap());
+            (listed, counted)
+        })
+        .collect()
+}
+
+#[test]
+fn the_status_list_counts_follow_every_insert_transition_and_progress_change() {
+    let (_dir, store, ids) = seeded();
+    let mut req = request(&ids);
+    req.devices[2].1 = DeployOption::ConfigOnly;
+    let (_, dus) = store.create_update(req, t(1)).unwrap();
+    let (_, other) = store.create_update(request(&ids[..1]), t(1)).unwrap();
+    let go = |du: &crate::domain::DeviceUpdate, to, at| DeviceUpdateChange::Transition {
+        id: du.id.clone(),
+        to,
+        at,
+    };
+    let progress = |du: &crate::domain::DeviceUpdate, progress| DeviceUpdateChange::Progress {
+        id: du.id.clone(),
+        progress,
+        at: t(3),
+    };
+    let steps: Vec<Vec<DeviceUpdateChange>> = vec![
+        vec![],
+        dus.iter().map(|du| go(du, S::Configuring, t(2))).collect(),
+        dus.iter().map(|du| go(du, S::Configured, t(2))).collect(),
+        vec![
+            go(&dus[0], S::Deploying, t(3)),
+            go(&dus[1], S::Deploying, t(3)),
+        ],
+        vec![
+            progress(&dus[0], 30),
+            progress(&dus[1], 70),
+            progress(&dus[1], 70),
+        ],
+        vec![go(&dus[0], S::Succeeded, t(4)), go(&dus[1], S::Error, t(4))],
+        vec![go(&other[0], S::Cancelling, t(4))],
+    ];
+    for (i, batch) in steps.iter().enumerate() {
+        store.apply(batch).unwrap();
+        let all = summaries(&store);
+        assert_eq!(all.len(), 2);
+        for (listed, counted) in all {
+            assert_eq!(listed, counted, "after step {i}");
+        }
+    }
+    let (listed, _) = summaries(&store).remove(0);
+    assert_eq!(
+        listed.status,
+        UpdateStatus::Running,
+        "one update still cancelling"
+    );
+}
+
+#[test]
+fn upgrading_to_kept_counts_counts_the_device_updates_already_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB_FILE_NAME);
+    {
+        let conn = Connection::open(&path).unwrap();
+        for sql in &super::migrations::MIGRATIONS[..6] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO manifests VALUES ('acme-erp', '2.4.0', '{}', 0);
+             INSERT INTO devices VALUES (1, 'b1', 'http://127.0.0.1:9/devices/b1', 't', '{}');
+             INSERT INTO devices VALUES (2, 'b2', 'http://127.0.0.1:9/devices/b2', 't', '{}');
+             INSERT INTO updates VALUES (1, 'acme-erp', '2.4.0', 'ERP', 'admin', 0, 0, 3600000,
+                                         0, 'admin', NULL);
+             INSERT INTO device_updates VALUES ('du-1', 1, 1, 'now', NULL, 0, 3600000, 'deploying',
+                                                40, 1000, NULL, '2.3.0', '2.3.0', 1, 5000, 0, 5000);
+             INSERT INTO device_updates VALUES ('du-2', 1, 2, 'now', NULL, 0, 3600000, 'succeeded',
+                                                100, 1000, 9000, '2.3.0', '2.3.0', 1, 9000, 0, 8000);
+             PRAGMA user_version = 6;",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let (listed, counted) = summaries(&store).remove(0);
+    assert_eq!(listed, counted);
+    assert_eq!((listed.total, listed.progress), (2, 70));
 }

@@ -136,6 +136,53 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE device_updates ADD COLUMN resumes INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE device_updates ADD COLUMN progress_at INTEGER;
     "#,
+    // 7: the status list reads per-update counts that triggers keep, instead
+    // of counting device updates: its cost no longer grows with the size of
+    // an update, so it stays fast while a rollout writes. The covering index
+    // of migration 4 goes; every transition rewrote it, and the unique
+    // (update_id, device_id) index serves reads by update.
+    r#"
+    CREATE TABLE update_status_counts (
+        update_id    INTEGER NOT NULL REFERENCES updates(id) ON DELETE CASCADE,
+        status       TEXT NOT NULL,
+        config_only  INTEGER NOT NULL,
+        count        INTEGER NOT NULL,
+        progress_sum INTEGER NOT NULL,
+        PRIMARY KEY (update_id, status, config_only)
+    ) STRICT, WITHOUT ROWID;
+
+    INSERT INTO update_status_counts
+        SELECT update_id, status, option = 'config_only', COUNT(*), SUM(MIN(progress, 100))
+        FROM device_updates GROUP BY update_id, status, option = 'config_only';
+
+    CREATE TRIGGER device_updates_count_insert AFTER INSERT ON device_updates BEGIN
+        INSERT INTO update_status_counts
+            VALUES (NEW.update_id, NEW.status, NEW.option = 'config_only', 1, MIN(NEW.progress, 100))
+            ON CONFLICT DO UPDATE SET count = count + 1,
+                progress_sum = progress_sum + excluded.progress_sum;
+    END;
+
+    CREATE TRIGGER device_updates_count_update AFTER UPDATE OF status, progress ON device_updates
+    BEGIN
+        UPDATE update_status_counts
+            SET count = count - 1, progress_sum = progress_sum - MIN(OLD.progress, 100)
+            WHERE update_id = OLD.update_id AND status = OLD.status
+              AND config_only = (OLD.option = 'config_only');
+        INSERT INTO update_status_counts
+            VALUES (NEW.update_id, NEW.status, NEW.option = 'config_only', 1, MIN(NEW.progress, 100))
+            ON CONFLICT DO UPDATE SET count = count + 1,
+                progress_sum = progress_sum + excluded.progress_sum;
+    END;
+
+    CREATE TRIGGER device_updates_count_delete AFTER DELETE ON device_updates BEGIN
+        UPDATE update_status_counts
+            SET count = count - 1, progress_sum = progress_sum - MIN(OLD.progress, 100)
+            WHERE update_id = OLD.update_id AND status = OLD.status
+              AND config_only = (OLD.option = 'config_only');
+    END;
+
+    DROP INDEX device_updates_summary;
+    "#,
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -24,7 +24,7 @@ pub use products::{ImportOutcome, ProductVersions as ProductCatalogEntry};
 pub use updates::DeviceUpdateChange;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
@@ -105,12 +105,21 @@ pub struct Store {
 struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
-    /// Idle read connections; more are opened when all are busy.
-    readers: Mutex<Vec<Connection>>,
+    readers: Mutex<Readers>,
+    /// Signalled when a read connection goes back to the pool.
+    reader_returned: Condvar,
 }
 
-/// Read connections kept open when idle.
-const IDLE_READERS: usize = 8;
+#[derive(Default)]
+struct Readers {
+    idle: Vec<Connection>,
+    /// Open read connections, idle or in use.
+    open: usize,
+}
+
+/// Read connections open at most: each holds its own page cache, and more
+/// reads at once than this would only queue for the two or so cores anyway.
+const MAX_READERS: usize = 8;
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and brings its schema
@@ -136,7 +145,8 @@ impl Store {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
                 writer: Mutex::new(conn),
-                readers: Mutex::new(Vec::new()),
+                readers: Mutex::default(),
+                reader_returned: Condvar::new(),
             }),
         })
     }
@@ -167,16 +177,37 @@ impl Store {
     }
 
     /// A read-only connection of its own, back to the pool when dropped.
+    /// Waits for one to come back when [`MAX_READERS`] are in use.
     fn reader(&self) -> Result<Reader<'_>, StoreError> {
-        let idle = lock(&self.inner.readers).pop();
-        let conn = match idle {
-            Some(conn) => conn,
-            None => open_reader(&self.inner.path)?,
-        };
-        Ok(Reader {
-            store: self,
-            conn: Some(conn),
-        })
+        let mut readers = lock(&self.inner.readers);
+        loop {
+            if let Some(conn) = readers.idle.pop() {
+                return Ok(Reader {
+                    store: self,
+                    conn: Some(conn),
+                });
+            }
+            if readers.open < MAX_READERS {
+                readers.open += 1;
+                drop(readers);
+                return match open_reader(&self.inner.path) {
+                    Ok(conn) => Ok(Reader {
+                        store: self,
+                        conn: Some(conn),
+                    }),
+                    Err(e) => {
+                        lock(&self.inner.readers).open -= 1;
+                        self.inner.reader_returned.notify_one();
+                        Err(e)
+                    }
+                };
+            }
+            readers = self
+                .inner
+                .reader_returned
+                .wait(readers)
+                .unwrap_or_else(|p| p.into_inner());
+        }
     }
 }
 
@@ -213,10 +244,10 @@ impl std::ops::Deref for Reader<'_> {
 
 impl Drop for Reader<'_> {
     fn drop(&mut self) {
-        let mut idle = lock(&self.store.inner.readers);
-        if idle.len() < IDLE_READERS {
-            idle.extend(self.conn.take());
-        }
+        lock(&self.store.inner.readers)
+            .idle
+            .extend(self.conn.take());
+        self.store.inner.reader_returned.notify_one();
     }
 }
 
