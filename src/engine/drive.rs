@@ -33,7 +33,13 @@ impl Engine {
 
     async fn drive_phases(&self, dus: Vec<DeviceUpdate>) {
         let mut configure = tokio::task::JoinSet::new();
+        let mut deploy_now = Vec::new();
         for du in dus {
+            // Configurations that ended are taken as they come: a finished
+            // task keeps its memory in the set until joined.
+            while let Some(done) = configure.try_join_next() {
+                self.configured(done, &mut deploy_now);
+            }
             use DeviceUpdateStatus::*;
             match (du.status, du.option) {
                 (Deploying, _) | (Cancelling, _) | (Configured, DeployOption::Now) => {
@@ -69,23 +75,31 @@ impl Engine {
             }
         }
         // Deployments start only once every configuration is set.
-        let mut deploy_now = Vec::new();
         while let Some(done) = configure.join_next().await {
-            let Ok(Some(du)) = done else { continue };
-            if du.status != DeviceUpdateStatus::Configured {
-                continue;
-            }
-            match du.option {
-                DeployOption::Now => deploy_now.push(du),
-                // Configuring an `at(t)` device only happens at its time;
-                // one resumed mid-configuration deploys once configured.
-                DeployOption::At(t) => self.inner.scheduler.add(t, du.id),
-                DeployOption::ConfigOnly => {}
-            }
+            self.configured(done, &mut deploy_now);
         }
         for du in deploy_now {
             let slot = self.slot().await;
             self.spawn_work(du, Some(slot));
+        }
+    }
+
+    /// What follows a configuration that ended: a `now` device deploys once
+    /// all are configured; an `at(t)` one resumed mid-configuration waits for
+    /// its time (configuring one only starts at its time).
+    fn configured(
+        &self,
+        done: Result<Moved, tokio::task::JoinError>,
+        deploy_now: &mut Vec<DeviceUpdate>,
+    ) {
+        let Ok(Some(du)) = done else { return };
+        if du.status != DeviceUpdateStatus::Configured {
+            return;
+        }
+        match du.option {
+            DeployOption::Now => deploy_now.push(du),
+            DeployOption::At(t) => self.inner.scheduler.add(t, du.id),
+            DeployOption::ConfigOnly => {}
         }
     }
 
