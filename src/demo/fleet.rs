@@ -14,7 +14,12 @@ use crate::store::{Store, StoreError};
 
 use super::plan::{fleet_spec, manifests, plan};
 use super::seed::fleet_info;
-use super::{fleet_url, DemoError, DEMO_SEED, FAIL_RATE, INSTALL_MS, META_KEY, STATE_FILE};
+use super::{fleet_url, DemoError, DEMO_SEED, META_KEY, STATE_FILE};
+
+/// Install time of a simulated deployment: long enough to watch progress.
+const INSTALL_MS: (u64, u64) = (300, 1500);
+/// About one deployment in thirty fails, so the demo shows an error now and then.
+const FAIL_RATE: f64 = 0.03;
 
 /// The running demo fleet. Dropping it stops accepting connections;
 /// [`DemoFleet::shutdown`] also writes the state file.

@@ -3,12 +3,12 @@
 //! answers for those devices. Seeds only an empty database, and only through
 //! the store's ordinary functions, so the demo obeys every rule real data does.
 //!
-//! Everything is a pure function of the fixed plan below and `now`; only the
+//! Everything is a pure function of the fixed plan and `now`; only the
 //! fleet's token (random, kept in `meta`) and its port differ between seeds.
 //!
-//! - [`plan`]: the fixed plan: products, devices per site, past updates.
-//! - [`seed`]: writes the plan into an empty database through the store.
-//! - [`fleet`]: the simulated fleet on loopback that answers for the devices.
+//! - `plan.rs`: the fixed plan: products, devices per site, past updates.
+//! - `seed.rs`: writes the plan into an empty database through the store.
+//! - `fleet.rs`: the simulated fleet on loopback that answers for the devices.
 
 mod fleet;
 mod plan;
@@ -34,11 +34,6 @@ pub const DEMO_SEED: u64 = 0x5eed_2030;
 pub const META_KEY: &str = "demo.fleet";
 /// The fleet's state file inside the state directory.
 pub const STATE_FILE: &str = "demo-fleet.json";
-
-/// Install time of a simulated deployment: long enough to watch progress.
-const INSTALL_MS: (u64, u64) = (300, 1500);
-/// About one deployment in thirty fails, so the demo shows an error now and then.
-const FAIL_RATE: f64 = 0.03;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
