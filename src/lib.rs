@@ -8,6 +8,7 @@
 //! - [`store`]: SQLite. Every SQL statement of the project lives there.
 //! - [`agent_client`]: the HTTP client for device agents.
 //! - [`manifest_file`]: reads manifest files with the size limit applied.
+//! - [`os_user`]: the operating-system account a front door acts for.
 //! - [`demo`]: the demo landscape and its simulated fleet on loopback.
 
 pub mod agent_client;
@@ -16,4 +17,5 @@ pub mod demo;
 pub mod domain;
 pub mod engine;
 pub mod manifest_file;
+pub mod os_user;
 pub mod store;

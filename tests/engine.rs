@@ -36,7 +36,7 @@ async fn a_rollout_to_1000_devices_ends_with_all_succeeded() {
     let engine = engine(&l, Arc::new(SystemClock), recorder.clone());
     engine.start().await.unwrap();
     let update = l.create_update(&[DeployOption::Now], Utc::now());
-    engine.approve(update, "admin").await.unwrap();
+    engine.approve(&admin(), update).await.unwrap();
     settle(&engine, Duration::from_secs(120)).await;
 
     assert_eq!(statuses(&l, update), BTreeMap::from([(Succeeded, 1000)]));
@@ -86,7 +86,7 @@ async fn at_time_deploys_when_the_clock_reaches_it_and_not_before() {
     engine.start().await.unwrap();
     let at = t0 + chrono::Duration::minutes(30);
     let update = l.create_update(&[DeployOption::At(at)], t0);
-    engine.approve(update, "admin").await.unwrap();
+    engine.approve(&admin(), update).await.unwrap();
 
     eventually(
         "all three wait for their time",
@@ -124,7 +124,7 @@ async fn config_only_devices_end_configured_and_are_not_deployed() {
     let engine = engine(&l, Arc::new(SystemClock), Arc::new(Recorder::default()));
     engine.start().await.unwrap();
     let update = l.create_update(&[DeployOption::ConfigOnly], Utc::now());
-    engine.approve(update, "admin").await.unwrap();
+    engine.approve(&admin(), update).await.unwrap();
     settle(&engine, Duration::from_secs(30)).await;
 
     assert_eq!(statuses(&l, update), BTreeMap::from([(Configured, 4)]));
@@ -161,7 +161,7 @@ async fn one_update_mixes_now_config_only_and_at() {
         ],
         t0,
     );
-    engine.approve(update, "admin").await.unwrap();
+    engine.approve(&admin(), update).await.unwrap();
     eventually(
         "the `at` devices wait",
         Duration::from_secs(20),
@@ -201,7 +201,7 @@ async fn cancel_of_scheduled_update_revokes_configuration() {
     );
     engine.start().await.unwrap();
     let update = l.create_update(&[DeployOption::At(t0 + chrono::Duration::hours(1))], t0);
-    engine.approve(update, "admin").await.unwrap();
+    engine.approve(&admin(), update).await.unwrap();
     eventually("configured early", Duration::from_secs(20), async || {
         engine.waiting() == 2
     })
@@ -212,7 +212,7 @@ async fn cancel_of_scheduled_update_revokes_configuration() {
         Some(TO)
     );
 
-    assert_eq!(engine.cancel_update(update).await.unwrap(), 2);
+    assert_eq!(engine.cancel_update(&admin(), update).await.unwrap(), 2);
     tokio::time::timeout(Duration::from_secs(30), async {
         while statuses(&l, update).get(&Cancelled) != Some(&2) {
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -232,7 +232,7 @@ async fn cancel_of_scheduled_update_revokes_configuration() {
             Some(FROM)
         );
     }
-    let again = engine.cancel_update(update).await.unwrap_err();
+    let again = engine.cancel_update(&admin(), update).await.unwrap_err();
     assert!(again.to_string().contains("nothing to cancel"), "{again}");
 }
 
@@ -257,7 +257,7 @@ async fn cancel_after_error_rolls_back_on_the_agent() {
     .unwrap();
     engine.start().await.unwrap();
     let update = l.create_update(&[DeployOption::Now], Utc::now());
-    engine.approve(update, "admin").await.unwrap();
+    engine.approve(&admin(), update).await.unwrap();
     settle(&engine, Duration::from_secs(30)).await;
     assert_eq!(statuses(&l, update), BTreeMap::from([(Error, 3)]));
 
@@ -273,7 +273,7 @@ async fn cancel_after_error_rolls_back_on_the_agent() {
         "{log:?}"
     );
 
-    engine.cancel_device_update(&du.id).await.unwrap();
+    engine.cancel_device_update(&admin(), &du.id).await.unwrap();
     settle(&engine, Duration::from_secs(30)).await;
     let du = l.store.device_update(&du.id).unwrap().unwrap();
     assert_eq!(du.status, Cancelled);
@@ -324,7 +324,7 @@ async fn with_faults_injected_every_device_update_ends_terminal() {
     let engine = engine(&l, Arc::new(SystemClock), Arc::new(Recorder::default()));
     engine.start().await.unwrap();
     let update = l.create_update(&[DeployOption::Now], Utc::now());
-    engine.approve(update, "admin").await.unwrap();
+    engine.approve(&admin(), update).await.unwrap();
     settle(&engine, Duration::from_secs(60)).await;
 
     let counts = statuses(&l, update);
@@ -454,7 +454,7 @@ async fn shutdown_leaves_work_at_a_durable_point_that_the_next_start_finishes() 
     let update = l.create_update(&[DeployOption::Now], Utc::now());
     let first = engine(&l, Arc::new(SystemClock), Arc::new(Recorder::default()));
     first.start().await.unwrap();
-    first.approve(update, "admin").await.unwrap();
+    first.approve(&admin(), update).await.unwrap();
     eventually(
         "every device deploys",
         Duration::from_secs(10),
@@ -466,7 +466,7 @@ async fn shutdown_leaves_work_at_a_durable_point_that_the_next_start_finishes() 
         .await
         .expect("shutdown does not wait for deployments to end");
     assert_eq!(first.running(), 0);
-    let refused = first.approve(update, "admin").await.unwrap_err();
+    let refused = first.approve(&admin(), update).await.unwrap_err();
     assert!(matches!(refused, EngineError::ShuttingDown), "{refused}");
     // The installs end on the agents meanwhile; the stopped engine records
     // nothing of it, and nothing of the shutdown counts as a failure.

@@ -58,7 +58,7 @@ async fn hang_then_crash(l: &Landscape, clock: &ManualClock, config: EngineConfi
         )
         .unwrap();
         engine.start().await.unwrap();
-        engine.approve(update, "admin").await.unwrap();
+        engine.approve(&admin(), update).await.unwrap();
         std::future::pending::<()>().await;
     });
     eventually(
@@ -146,7 +146,7 @@ async fn a_stalled_deployment_goes_to_error_after_the_stall_limit_across_a_resta
     );
 
     // From error, cancel aborts the hung deployment and rolls the device back.
-    engine.cancel_device_update(&du.id).await.unwrap();
+    engine.cancel_device_update(&admin(), &du.id).await.unwrap();
     settle(&engine, Duration::from_secs(20)).await;
     assert_eq!(the_device_update(&l).status, Cancelled);
     let client = l.client(l.fleet_id(du.device));
@@ -185,7 +185,7 @@ async fn roll_out(l: &Landscape) -> Vec<DeviceUpdate> {
     );
     runner.start().await.unwrap();
     let update = l.create_update(&[DeployOption::Now], Utc::now());
-    runner.approve(update, "admin").await.unwrap();
+    runner.approve(&admin(), update).await.unwrap();
     settle(&runner, Duration::from_secs(60)).await;
     l.store.device_updates_of(update).unwrap()
 }

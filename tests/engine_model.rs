@@ -379,21 +379,21 @@ async fn run_scenario(s: Scenario) -> Result<(), String> {
         match step.action {
             Action::Approve => {
                 running
-                    .call(move |e| async move { e.approve(update, "admin").await })
+                    .call(move |e| async move { e.approve(&admin(), update).await })
                     .await
                     .map_err(|e| format!("{what}: approve refused: {e}"))?;
                 model.approved = true;
             }
             Action::CancelUpdate => {
                 let got = running
-                    .call(move |e| async move { e.cancel_update(update).await })
+                    .call(move |e| async move { e.cancel_update(&admin(), update).await })
                     .await;
                 agree(&what, model.cancel_all(), &got)?;
             }
             Action::CancelDevice(i) => {
                 let id = dus[i].id.clone();
                 let got = running
-                    .call(move |e| async move { e.cancel_device_update(&id).await })
+                    .call(move |e| async move { e.cancel_device_update(&admin(), &id).await })
                     .await;
                 agree(&what, model.cancel(i), &got)?;
             }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context};
 use chrono::Utc;
-use rollwright::domain::{DeployOption, DeviceId, DeviceUpdateStatus, NewDevice, NewUpdate};
+use rollwright::domain::{Actor, DeployOption, DeviceId, DeviceUpdateStatus, NewDevice, NewUpdate};
 use rollwright::engine::{Engine, EngineConfig, Silent, SystemClock};
 use rollwright::store::Store;
 use serde_json::{json, Value};
@@ -43,7 +43,7 @@ fn landscape(
         let path = a.fixtures.join(format!("{PRODUCT}-{v}.toml"));
         let m = rollwright::manifest_file::read_manifest(&path)
             .with_context(|| path.display().to_string())?;
-        store.import_manifest(&m, Utc::now())?;
+        store.import_manifest(&bench_admin(), &m, Utc::now())?;
     }
     let mut out = Vec::new();
     for &(first, count) in sets {
@@ -62,7 +62,7 @@ fn landscape(
                 .into(),
             }
             .validate()?;
-            ids.push(store.add_device(&d)?.id);
+            ids.push(store.add_device(&bench_admin(), &d)?.id);
         }
         out.push(ids);
     }
@@ -78,7 +78,6 @@ fn new_update(
         product: PRODUCT.into(),
         version: TO.into(),
         title: title.into(),
-        created_by: "bench".into(),
         window_from: now,
         window_to: now + chrono::Duration::hours(1),
         devices,
@@ -124,7 +123,11 @@ async fn started_rollout(
     let (store, sets) = landscape(a, &[(0, devices)])?;
     let now = Utc::now();
     let options = sets[0].iter().map(|id| (*id, DeployOption::Now)).collect();
-    let (update, _) = store.create_update(new_update("Bench rollout", options, now), now)?;
+    let (update, _) = store.create_update(
+        &bench_admin(),
+        new_update("Bench rollout", options, now),
+        now,
+    )?;
     let engine = engine(&store, a.concurrency)?;
     engine.start().await?;
     Ok((store, update, engine))
@@ -150,7 +153,7 @@ pub async fn status_under_load(a: &EngineArgs<'_>, devices: usize) -> anyhow::Re
         })
     };
     let t0 = Instant::now();
-    engine.approve(update.id, "bench").await?;
+    engine.approve(&bench_admin(), update.id).await?;
     let finished = tokio::time::timeout(LIMIT, engine.wait_idle()).await;
     let rollout_s = t0.elapsed().as_secs_f64();
     running.store(false, std::sync::atomic::Ordering::SeqCst);
@@ -180,7 +183,7 @@ pub async fn throughput(a: &EngineArgs<'_>, devices: usize) -> anyhow::Result<Va
 
     let cpu0 = stats::cpu_time();
     let t0 = Instant::now();
-    engine.approve(update.id, "bench").await?;
+    engine.approve(&bench_admin(), update.id).await?;
     tokio::time::timeout(LIMIT, engine.wait_idle())
         .await
         .context("the rollout did not finish in time")?;
@@ -227,12 +230,20 @@ pub async fn lateness(
             (*id, DeployOption::At(start + offset))
         })
         .collect();
-    let (timed, _) = store.create_update(new_update("Bench timed rollout", timed, now), now)?;
+    let (timed, _) = store.create_update(
+        &bench_admin(),
+        new_update("Bench timed rollout", timed, now),
+        now,
+    )?;
     let rollout = if concurrent > 0 {
         let opts = sets[1].iter().map(|id| (*id, DeployOption::Now)).collect();
         Some(
             store
-                .create_update(new_update("Bench concurrent rollout", opts, now), now)?
+                .create_update(
+                    &bench_admin(),
+                    new_update("Bench concurrent rollout", opts, now),
+                    now,
+                )?
                 .0,
         )
     } else {
@@ -242,13 +253,13 @@ pub async fn lateness(
     let engine = engine_with(&store, a.concurrency, Some(probe))?;
     engine.start().await?;
     let cpu0 = stats::cpu_time();
-    engine.approve(timed.id, "bench").await?;
+    engine.approve(&bench_admin(), timed.id).await?;
     let until_start = (start - Utc::now()).to_std().unwrap_or_default();
     tokio::time::sleep(until_start).await;
     let mut rollout_s = None;
     if let Some(u) = &rollout {
         let t0 = Instant::now();
-        engine.approve(u.id, "bench").await?;
+        engine.approve(&bench_admin(), u.id).await?;
         // The concurrent rollout ends well inside the span; its own speed is
         // measured by watching its device updates settle.
         let mut events = engine.subscribe();
@@ -306,4 +317,9 @@ pub fn db_bytes(db: &Path) -> u64 {
         })
         .map(|m| m.len())
         .sum()
+}
+
+/// Who the benchmark acts as: the first user of its database, hence admin.
+pub(crate) fn bench_admin() -> Actor {
+    Actor::new("bench").expect("a valid user name")
 }

@@ -41,7 +41,7 @@ pub fn build(a: &HistoryArgs<'_>) -> anyhow::Result<Value> {
         let m = rollwright::manifest_file::read_manifest(
             &a.fixtures.join(format!("{PRODUCT}-{v}.toml")),
         )?;
-        store.import_manifest(&m, Utc::now())?;
+        store.import_manifest(&crate::engine_run::bench_admin(), &m, Utc::now())?;
     }
     let mut conn = rusqlite::Connection::open(a.db)?;
     // A fixture: nothing to lose on a crash, so no syncing while it is written.

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use chrono::Utc;
 use rollwright::demo::{ensure_with, DemoConfig, DemoError};
+use rollwright::domain::Actor;
 use rollwright::store::Store;
 
 use crate::{CliError, Out};
@@ -21,7 +22,7 @@ pub(crate) struct Args {
     state_dir: Option<PathBuf>,
 }
 
-pub(crate) fn run(store: &Store, out: &Out, args: &Args) -> Result<(), CliError> {
+pub(crate) fn run(store: &Store, out: &Out, actor: &Actor, args: &Args) -> Result<(), CliError> {
     let state_dir = args.state_dir.clone().unwrap_or_else(|| {
         store
             .path()
@@ -38,7 +39,7 @@ pub(crate) fn run(store: &Store, out: &Out, args: &Args) -> Result<(), CliError>
         .build()
         .map_err(anyhow::Error::from)?;
     runtime.block_on(async {
-        let Some(ensured) = ensure_with(store, &config, Utc::now()).await? else {
+        let Some(ensured) = ensure_with(store, actor, &config, Utc::now()).await? else {
             return Err(DemoError::NotEmpty {
                 devices: store.devices()?.len(),
                 products: store.products()?.len(),

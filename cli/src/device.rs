@@ -2,7 +2,7 @@
 //! `NewDevice`; the domain validates it.
 
 use clap::{Args, Subcommand};
-use rollwright::domain::{NewDevice, ValidationError};
+use rollwright::domain::{Actor, NewDevice, ValidationError};
 use rollwright::store::Store;
 
 use crate::{show, CliError, Out};
@@ -37,10 +37,10 @@ pub(crate) struct DeviceAdd {
     deployed: Vec<String>,
 }
 
-pub(crate) fn run(store: &Store, out: &Out, cmd: &Cmd) -> Result<(), CliError> {
+pub(crate) fn run(store: &Store, out: &Out, actor: &Actor, cmd: &Cmd) -> Result<(), CliError> {
     match cmd {
         Cmd::Add(a) => {
-            let device = store.add_device(&new_device(a)?.validate()?)?;
+            let device = store.add_device(actor, &new_device(a)?.validate()?)?;
             out.print(&device, || {
                 format!("added device {} (id {})", device.name, device.id)
             });
@@ -73,7 +73,7 @@ pub(crate) fn run(store: &Store, out: &Out, cmd: &Cmd) -> Result<(), CliError> {
             });
         }
         Cmd::Remove { name } => {
-            store.remove_device(name)?;
+            store.remove_device(actor, name)?;
             out.print(&serde_json::json!({"removed": name}), || {
                 format!("removed device {name}")
             });

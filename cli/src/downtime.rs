@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
-use rollwright::domain::{DowntimeId, DowntimeKind, NewDowntime, Scope, ValidationError};
+use rollwright::domain::{Actor, DowntimeId, DowntimeKind, NewDowntime, Scope, ValidationError};
 use rollwright::store::Store;
 
 use crate::{parse_time, CliError, Out};
@@ -49,16 +49,17 @@ pub(crate) struct DowntimeFields {
     devices: Vec<String>,
 }
 
-pub(crate) fn run(store: &Store, out: &Out, cmd: &Cmd) -> Result<(), CliError> {
+pub(crate) fn run(store: &Store, out: &Out, actor: &Actor, cmd: &Cmd) -> Result<(), CliError> {
     match cmd {
         Cmd::Add(a) => {
-            let downtime = store.add_downtime(new_downtime(store, a)?)?;
+            let downtime = store.add_downtime(actor, new_downtime(store, a)?)?;
             out.print(&downtime, || {
                 format!("added downtime {} ({})", downtime.id, downtime.title)
             });
         }
         Cmd::Edit { id, fields } => {
-            let downtime = store.edit_downtime(DowntimeId(*id), new_downtime(store, fields)?)?;
+            let downtime =
+                store.edit_downtime(actor, DowntimeId(*id), new_downtime(store, fields)?)?;
             out.print(&downtime, || {
                 format!("edited downtime {} ({})", downtime.id, downtime.title)
             });
@@ -84,7 +85,7 @@ pub(crate) fn run(store: &Store, out: &Out, cmd: &Cmd) -> Result<(), CliError> {
             });
         }
         Cmd::Remove { id } => {
-            store.remove_downtime(DowntimeId(*id))?;
+            store.remove_downtime(actor, DowntimeId(*id))?;
             out.print(&serde_json::json!({"removed": id}), || {
                 format!("removed downtime {id}")
             });

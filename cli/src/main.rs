@@ -6,12 +6,14 @@
 //! Adding a command group: a new file with a `Cmd` enum and a `run`, one
 //! variant in [`Command`], one arm in [`run`].
 
+mod audit;
 mod demo;
 mod device;
 mod downtime;
 mod product;
 mod running;
 mod update;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,6 +24,7 @@ use rollwright::demo::DemoError;
 use rollwright::domain::{ErrorCode, ValidationError, Version};
 use rollwright::engine::EngineError;
 use rollwright::manifest_file::ManifestFileError;
+use rollwright::os_user::os_actor;
 use rollwright::store::{Store, StoreError};
 use serde::Serialize;
 
@@ -56,6 +59,12 @@ enum Command {
     /// Planning and running updates.
     #[command(subcommand)]
     Update(update::Cmd),
+    /// Who may act: users and their roles (admin or viewer).
+    #[command(subcommand)]
+    User(user::Cmd),
+    /// The audit log of every admin action: list, verify its chain, export.
+    #[command(subcommand)]
+    Audit(audit::Cmd),
     /// The newest updates with their status and progress.
     Status {
         /// Refresh every 2 s until Ctrl-C.
@@ -88,6 +97,9 @@ pub(crate) enum CliError {
     Demo(#[from] DemoError),
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// A check that found something wrong, e.g. a broken audit chain.
+    #[error("{message}")]
+    Refused { code: ErrorCode, message: String },
     /// Failures outside the library's error types (runtime, signals).
     #[error(transparent)]
     Other(#[from] anyhow::Error),
@@ -101,6 +113,7 @@ impl CliError {
             CliError::Invalid(_) => ErrorCode::InvalidInput,
             CliError::Demo(e) => e.code(),
             CliError::Engine(e) => e.code(),
+            CliError::Refused { code, .. } => *code,
             CliError::Other(_) => ErrorCode::Internal,
         }
     }
@@ -129,13 +142,17 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         .ok_or_else(|| ValidationError::new("--db", "is required: the database file to use"))?;
     let store = Store::open(db)?;
     let out = Out { json: cli.json };
+    // The account running the CLI is who acts; the store knows its role.
+    let actor = os_actor().map_err(|e| anyhow::anyhow!(e))?;
     match &cli.command {
-        Command::Product(cmd) => product::run(&store, &out, cmd),
-        Command::Device(cmd) => device::run(&store, &out, cmd),
-        Command::Downtime(cmd) => downtime::run(&store, &out, cmd),
-        Command::Update(cmd) => update::run(&store, &out, cmd),
+        Command::Product(cmd) => product::run(&store, &out, &actor, cmd),
+        Command::Device(cmd) => device::run(&store, &out, &actor, cmd),
+        Command::Downtime(cmd) => downtime::run(&store, &out, &actor, cmd),
+        Command::Update(cmd) => update::run(&store, &out, &actor, cmd),
+        Command::User(cmd) => user::run(&store, &out, &actor, cmd),
+        Command::Audit(cmd) => audit::run(&store, &out, cmd),
         Command::Status { watch } => running::status(&store, &out, *watch),
-        Command::Demo(args) => demo::run(&store, &out, args),
+        Command::Demo(args) => demo::run(&store, &out, &actor, args),
         Command::Run(args) => running::run_engine(&store, args),
     }
 }

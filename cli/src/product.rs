@@ -3,6 +3,7 @@
 
 use chrono::Utc;
 use clap::Subcommand;
+use rollwright::domain::Actor;
 use rollwright::manifest_file::read_manifest;
 use rollwright::store::Store;
 use std::path::PathBuf;
@@ -17,11 +18,11 @@ pub(crate) enum Cmd {
     List,
 }
 
-pub(crate) fn run(store: &Store, out: &Out, cmd: &Cmd) -> Result<(), CliError> {
+pub(crate) fn run(store: &Store, out: &Out, actor: &Actor, cmd: &Cmd) -> Result<(), CliError> {
     match cmd {
         Cmd::Import { file } => {
             let manifest = read_manifest(file)?;
-            let outcome = store.import_manifest(&manifest, Utc::now())?;
+            let outcome = store.import_manifest(actor, &manifest, Utc::now())?;
             out.print(&serde_json::json!({"product": manifest.product, "version": manifest.version, "outcome": outcome}), || {
                 format!("{} {}: {:?}", manifest.product, manifest.version, outcome).to_lowercase()
             });

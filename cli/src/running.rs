@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::Subcommand;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use rollwright::domain::{DeviceId, DeviceUpdate, DeviceUpdateId, UpdateId};
+use rollwright::domain::{Actor, DeviceId, DeviceUpdate, DeviceUpdateId, UpdateId};
 use rollwright::engine::{Engine, EngineConfig, EngineError, EngineEvent, Silent, SystemClock};
 use rollwright::store::{Store, StoreError};
 use serde::Serialize;
@@ -17,12 +17,7 @@ use crate::{emit, CliError, Out};
 #[derive(Subcommand)]
 pub(crate) enum Cmd {
     /// Approve an update; `run` (or the desktop app) then carries it out.
-    Approve {
-        id: i64,
-        /// Who approves, for the record.
-        #[arg(long, default_value = "admin")]
-        by: String,
-    },
+    Approve { id: i64 },
     /// Cancel an update's scheduled or failed device updates (or one, with
     /// --device-update), cleaning up on the agents.
     Cancel {
@@ -63,14 +58,14 @@ fn engine(store: &Store, config: EngineConfig) -> Result<Engine, EngineError> {
     )
 }
 
-pub(crate) fn run(store: &Store, out: &Out, cmd: &Cmd) -> Result<(), CliError> {
+pub(crate) fn run(store: &Store, out: &Out, actor: &Actor, cmd: &Cmd) -> Result<(), CliError> {
     match cmd {
-        Cmd::Approve { id, by } => {
+        Cmd::Approve { id } => {
             // An engine that is not started only records the approval;
             // `run` or the desktop app carries it out.
             let update = runtime()?.block_on(async {
                 let engine = engine(store, EngineConfig::default())?;
-                let approved = engine.approve(UpdateId(*id), by).await;
+                let approved = engine.approve(actor, UpdateId(*id)).await;
                 engine.shutdown().await;
                 approved
             })?;
@@ -88,10 +83,10 @@ pub(crate) fn run(store: &Store, out: &Out, cmd: &Cmd) -> Result<(), CliError> {
                 let n = match device_update {
                     Some(du) => {
                         let du = DeviceUpdateId::parse(du).map_err(StoreError::from)?;
-                        engine.cancel_device_update(&du).await?;
+                        engine.cancel_device_update(actor, &du).await?;
                         1
                     }
-                    None => engine.cancel_update(UpdateId(*id)).await?,
+                    None => engine.cancel_update(actor, UpdateId(*id)).await?,
                 };
                 // Cleanup runs on the agents now; wait for it to end.
                 engine.wait_idle().await;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use rollwright::domain::{
-    parse_version, DeployOption, DeviceId, NewUpdate, ProductName, ValidationError,
+    parse_version, Actor, DeployOption, DeviceId, NewUpdate, ProductName, ValidationError,
 };
 use rollwright::store::Store;
 
@@ -37,9 +37,6 @@ pub(crate) struct UpdateCreate {
     version: String,
     #[arg(long)]
     title: String,
-    /// Who asks for it; defaults to $USER.
-    #[arg(long)]
-    by: Option<String>,
     /// Start of the window, RFC 3339.
     #[arg(long, value_parser = parse_time)]
     from: DateTime<Utc>,
@@ -51,9 +48,9 @@ pub(crate) struct UpdateCreate {
     devices: Vec<String>,
 }
 
-pub(crate) fn run(store: &Store, out: &Out, cmd: &Cmd) -> Result<(), CliError> {
+pub(crate) fn run(store: &Store, out: &Out, actor: &Actor, cmd: &Cmd) -> Result<(), CliError> {
     match cmd {
-        Cmd::Running(cmd) => crate::running::run(store, out, cmd)?,
+        Cmd::Running(cmd) => crate::running::run(store, out, actor, cmd)?,
         Cmd::Eligible { product, version } => {
             let product = ProductName::parse("product", product)?;
             let version = parse_version("version", version)?;
@@ -93,12 +90,12 @@ pub(crate) fn run(store: &Store, out: &Out, cmd: &Cmd) -> Result<(), CliError> {
                     .join("\n")
             });
         }
-        Cmd::Create(c) => create(store, out, c)?,
+        Cmd::Create(c) => create(store, out, actor, c)?,
     }
     Ok(())
 }
 
-fn create(store: &Store, out: &Out, c: &UpdateCreate) -> Result<(), CliError> {
+fn create(store: &Store, out: &Out, actor: &Actor, c: &UpdateCreate) -> Result<(), CliError> {
     let mut devices = Vec::with_capacity(c.devices.len());
     let mut names = BTreeMap::<DeviceId, String>::new();
     for (i, arg) in c.devices.iter().enumerate() {
@@ -109,16 +106,12 @@ fn create(store: &Store, out: &Out, c: &UpdateCreate) -> Result<(), CliError> {
         names.insert(device.id, device.name);
         devices.push((device.id, option));
     }
-    let by =
-        c.by.clone()
-            .or_else(|| std::env::var("USER").ok())
-            .unwrap_or_else(|| "rollwright-cli".to_owned());
     let (update, dus) = store.create_update(
+        actor,
         NewUpdate {
             product: c.product.clone(),
             version: c.version.clone(),
             title: c.title.clone(),
-            created_by: by,
             window_from: c.from,
             window_to: c.to,
             devices,

@@ -4,10 +4,10 @@
 //! `ROLLWRIGHT_WRITE_BINDINGS=1 cargo test -p rollwright-desktop bindings`
 //! writes it anew.
 
-use rollwright::domain::{DeviceUpdateStatus, ErrorCode, UpdateStatus};
+use rollwright::domain::{AuditOutcome, DeviceUpdateStatus, ErrorCode, Role, UpdateStatus};
 use ts_rs::{Config, TS};
 
-use crate::dto::{Activity, AppInfo, UpdateRow};
+use crate::dto::{Activity, AppInfo, AuditQuery, AuditRow, ChainStatus, Me, UpdateRow, UserRow};
 use crate::error::IpcError;
 
 /// The file, relative to the workspace root.
@@ -25,6 +25,13 @@ fn render() -> String {
         AppInfo::decl(&cfg),
         UpdateRow::decl(&cfg),
         Activity::decl(&cfg),
+        Role::decl(&cfg),
+        AuditOutcome::decl(&cfg),
+        Me::decl(&cfg),
+        UserRow::decl(&cfg),
+        AuditQuery::decl(&cfg),
+        AuditRow::decl(&cfg),
+        ChainStatus::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs; do not edit.\n",

@@ -2,14 +2,19 @@
 //! the answer into its wire shape (`dto.rs`). No SQL and no business rules
 //! here; reads run off the main thread on read connections of their own.
 
+use rollwright::domain::Role;
+use rollwright::store::StoreError;
 use tauri::State;
 
-use crate::dto::{AppInfo, UpdateRow};
+use crate::dto::{AppInfo, AuditQuery, AuditRow, ChainStatus, Me, UpdateRow, UserRow};
 use crate::error::IpcError;
 use crate::state::{blocking, AppState};
 
 /// The status list shows this many of the newest updates.
 const STATUS_LIST_LEN: u32 = 100;
+
+/// The audit screen reads this many entries per page.
+const AUDIT_PAGE_LEN: u32 = 200;
 
 #[tauri::command]
 pub(crate) async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, IpcError> {
@@ -31,4 +36,97 @@ pub(crate) async fn list_updates(state: State<'_, AppState>) -> Result<Vec<Updat
     let store = state.store.clone();
     let updates = blocking(move || store.recent_updates(STATUS_LIST_LEN)).await?;
     Ok(updates.into_iter().map(UpdateRow::from).collect())
+}
+
+/// The app's user and role. The first user of a new database becomes its
+/// admin here, at the first look.
+#[tauri::command]
+pub(crate) async fn whoami(state: State<'_, AppState>) -> Result<Me, IpcError> {
+    let (store, actor) = (state.store.clone(), state.actor.clone());
+    let role = blocking(move || store.sign_in(&actor)).await?;
+    Ok(Me {
+        name: state.actor.name().to_owned(),
+        role,
+    })
+}
+
+#[tauri::command]
+pub(crate) async fn list_users(state: State<'_, AppState>) -> Result<Vec<UserRow>, IpcError> {
+    let store = state.store.clone();
+    let users = blocking(move || store.users()).await?;
+    Ok(users.into_iter().map(UserRow::from).collect())
+}
+
+/// Gives `name` the role `role` (`admin` or `viewer`); admins only.
+#[tauri::command]
+pub(crate) async fn grant_role(
+    state: State<'_, AppState>,
+    name: String,
+    role: String,
+) -> Result<(), IpcError> {
+    let role: Role = role.parse()?;
+    let (store, actor) = (state.store.clone(), state.actor.clone());
+    blocking(move || store.grant_role(&actor, &name, role)).await
+}
+
+/// Takes `name`'s role away, leaving a viewer; admins only.
+#[tauri::command]
+pub(crate) async fn revoke_role(state: State<'_, AppState>, name: String) -> Result<(), IpcError> {
+    let (store, actor) = (state.store.clone(), state.actor.clone());
+    blocking(move || store.revoke_role(&actor, &name)).await
+}
+
+/// One page of the audit log, newest first.
+#[tauri::command]
+pub(crate) async fn audit_log(
+    state: State<'_, AppState>,
+    query: AuditQuery,
+) -> Result<Vec<AuditRow>, IpcError> {
+    let filter = query.into_filter()?;
+    let store = state.store.clone();
+    let entries = blocking(move || store.audit_log(&filter, AUDIT_PAGE_LEN)).await?;
+    Ok(entries.into_iter().map(AuditRow::from).collect())
+}
+
+#[tauri::command]
+pub(crate) async fn verify_audit(state: State<'_, AppState>) -> Result<ChainStatus, IpcError> {
+    let store = state.store.clone();
+    Ok(blocking(move || store.verify_audit()).await?.into())
+}
+
+/// Asks where to save, then writes the entries matching `query` as CSV.
+/// Returns the file written, or nothing when the user cancelled. The path
+/// comes from the native dialog, never from the page.
+#[tauri::command]
+pub(crate) async fn export_audit_csv(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    query: AuditQuery,
+) -> Result<Option<String>, IpcError> {
+    use tauri_plugin_dialog::DialogExt;
+    let filter = query.into_filter()?;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .add_filter("CSV", &["csv"])
+        .set_file_name("rollwright-audit.csv")
+        .save_file(move |path| {
+            let _ = tx.send(path);
+        });
+    let Some(path) = rx.await.ok().flatten() else {
+        return Ok(None);
+    };
+    let path = path
+        .into_path()
+        .map_err(|e| IpcError::internal(format!("unusable save path: {e}")))?;
+    let store = state.store.clone();
+    let shown = path.display().to_string();
+    blocking(move || {
+        let file = std::fs::File::create(&path)
+            .map_err(|e| StoreError::Io(format!("{}: {e}", path.display())))?;
+        let mut out = std::io::BufWriter::new(file);
+        store.export_audit_csv(&filter, &mut out)
+    })
+    .await?;
+    Ok(Some(shown))
 }

@@ -4,8 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use rollwright::domain::{DeviceUpdateStatus, Update, UpdateStatus, UpdateSummary};
-use serde::Serialize;
+use rollwright::domain::{
+    Action, AuditEntry, AuditOutcome, ChainCheck, DeviceUpdateStatus, Role, Update, UpdateStatus,
+    UpdateSummary, ValidationError,
+};
+use rollwright::store::{AuditFilter, UserRole};
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -62,4 +66,124 @@ impl From<(Update, UpdateSummary)> for UpdateRow {
 pub(crate) struct Activity {
     pub running: usize,
     pub waiting: usize,
+}
+
+/// Who the app acts as, and what that allows.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub(crate) struct Me {
+    pub name: String,
+    pub role: Role,
+}
+
+/// A user with a recorded role, for the users panel.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub(crate) struct UserRow {
+    pub name: String,
+    pub role: Role,
+    pub granted_by: String,
+    pub granted_at: String,
+}
+
+impl From<UserRole> for UserRow {
+    fn from(u: UserRole) -> UserRow {
+        UserRow {
+            name: u.name,
+            role: u.role,
+            granted_by: u.granted_by,
+            granted_at: u.granted_at.to_rfc3339(),
+        }
+    }
+}
+
+/// Which audit entries to show; empty fields match everything.
+#[derive(Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub(crate) struct AuditQuery {
+    pub actor: Option<String>,
+    /// An action's audit name, e.g. `update.create`.
+    pub action: Option<String>,
+    pub outcome: Option<AuditOutcome>,
+    pub text: Option<String>,
+    /// Only entries older than this sequence number (the next page).
+    pub before: Option<i64>,
+}
+
+impl AuditQuery {
+    pub fn into_filter(self) -> Result<AuditFilter, ValidationError> {
+        let action =
+            match self.action.as_deref().filter(|a| !a.is_empty()) {
+                None => None,
+                Some(a) => Some(Action::parse(a).ok_or_else(|| {
+                    ValidationError::new("action", format!("unknown action {a:?}"))
+                })?),
+            };
+        Ok(AuditFilter {
+            actor: self.actor.filter(|a| !a.trim().is_empty()),
+            action,
+            outcome: self.outcome,
+            text: self.text,
+            before: self.before,
+        })
+    }
+}
+
+/// One audit log entry.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub(crate) struct AuditRow {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub role: Role,
+    pub action: String,
+    pub objects: String,
+    pub outcome: AuditOutcome,
+    pub detail: String,
+    pub hash: String,
+}
+
+impl From<AuditEntry> for AuditRow {
+    fn from(e: AuditEntry) -> AuditRow {
+        let r = e.record;
+        AuditRow {
+            seq: e.seq,
+            at: r.at.to_rfc3339(),
+            actor: r.actor,
+            role: r.role,
+            action: r.action.as_str().to_owned(),
+            objects: r.objects,
+            outcome: r.outcome,
+            detail: r.detail,
+            hash: e.hash,
+        }
+    }
+}
+
+/// What walking the audit chain found.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub(crate) struct ChainStatus {
+    pub entries: u64,
+    pub head_seq: Option<i64>,
+    pub head_hash: Option<String>,
+    /// The first entry that does not fit, and why; none when intact.
+    pub broken_seq: Option<i64>,
+    pub broken_reason: Option<String>,
+}
+
+impl From<ChainCheck> for ChainStatus {
+    fn from(c: ChainCheck) -> ChainStatus {
+        let (head_seq, head_hash) = c.head.map_or((None, None), |(s, h)| (Some(s), Some(h)));
+        let (broken_seq, broken_reason) =
+            c.broken.map_or((None, None), |(s, r)| (Some(s), Some(r)));
+        ChainStatus {
+            entries: c.entries,
+            head_seq,
+            head_hash,
+            broken_seq,
+            broken_reason,
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! [`ErrorCode`]. Messages of refused input name the field and the rule;
 //! unexpected failures keep their detail in the log.
 
-use rollwright::domain::ErrorCode;
+use rollwright::domain::{ErrorCode, ValidationError};
 use rollwright::engine::EngineError;
 use rollwright::store::StoreError;
 use serde::Serialize;
@@ -35,6 +35,12 @@ impl IpcError {
     }
 }
 
+impl From<ValidationError> for IpcError {
+    fn from(e: ValidationError) -> IpcError {
+        IpcError::new(ErrorCode::InvalidInput, e)
+    }
+}
+
 impl From<StoreError> for IpcError {
     fn from(e: StoreError) -> IpcError {
         IpcError::new(e.code(), e)
@@ -50,7 +56,6 @@ impl From<EngineError> for IpcError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rollwright::domain::ValidationError;
 
     #[test]
     fn serialises_as_code_and_message() {

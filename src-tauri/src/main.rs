@@ -24,6 +24,7 @@ fn main() {
 
     tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let state = state::AppState::open(app.handle())?;
             tracing::info!(db = %state.store.path().display(), "database ready");
@@ -42,7 +43,14 @@ fn main() {
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::list_updates,
-            commands::quit_app
+            commands::quit_app,
+            commands::whoami,
+            commands::list_users,
+            commands::grant_role,
+            commands::revoke_role,
+            commands::audit_log,
+            commands::verify_audit,
+            commands::export_audit_csv
         ])
         .build(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while building Rollwright")

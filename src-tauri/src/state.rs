@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use rollwright::demo::{self, DemoFleet};
+use rollwright::domain::Actor;
 use rollwright::engine::{Engine, EngineConfig, SystemClock};
+use rollwright::os_user::os_actor;
 use rollwright::store::{Store, DB_FILE_NAME};
 use tauri::{AppHandle, Emitter, Manager};
 
@@ -25,6 +27,10 @@ pub const ENGINE_EVENT: &str = "engine://change";
 pub struct AppState {
     pub store: Store,
     pub engine: Engine,
+    /// The operating-system account running the app: who every command acts
+    /// as. Its role is read from the store on each check, so a grant made
+    /// elsewhere (the CLI) counts at once.
+    pub actor: Actor,
     /// The demo fleet's URL on loopback, when the landscape is the demo.
     demo_url: Option<String>,
     /// The demo fleet itself; it serves until [`AppState::shutdown`].
@@ -39,11 +45,17 @@ impl AppState {
         std::fs::create_dir_all(&data_dir)
             .map_err(|e| format!("cannot create data directory {}: {e}", data_dir.display()))?;
         let store = Store::open(&data_dir.join(DB_FILE_NAME))?;
+        let actor = os_actor()?;
         let notifier = Arc::new(DesktopNotifier { app: app.clone() });
         // The demo fleet must answer before the engine resumes work on it.
         let (demo_fleet, engine) = tauri::async_runtime::block_on(async {
-            let demo_fleet =
-                demo::ensure(&store, &data_dir.join(DEMO_FLEET_DIR), chrono::Utc::now()).await?;
+            let demo_fleet = demo::ensure(
+                &store,
+                &actor,
+                &data_dir.join(DEMO_FLEET_DIR),
+                chrono::Utc::now(),
+            )
+            .await?;
             let engine = Engine::new(
                 store.clone(),
                 Arc::new(SystemClock),
@@ -67,6 +79,7 @@ impl AppState {
         Ok(AppState {
             store,
             engine,
+            actor,
             demo_url: demo_fleet.as_ref().map(DemoFleet::url),
             demo_fleet: Mutex::new(demo_fleet),
         })

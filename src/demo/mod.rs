@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{ErrorCode, ValidationError};
+use crate::domain::{Actor, ErrorCode, Role, ValidationError};
 use crate::store::{Store, StoreError};
 
 /// The fault-injection seed of the demo fleet: the same deployments fail on
@@ -118,11 +118,13 @@ pub struct Ensured {
     pub fleet: DemoFleet,
 }
 
-/// At app start: seeds an empty database with the demo, and (re)starts the
-/// demo fleet when the database holds the demo. Any other landscape is left
-/// alone (`None`).
+/// At app start: seeds an empty database with the demo as `actor`, and
+/// (re)starts the demo fleet when the database holds the demo. Any other
+/// landscape is left alone (`None`), and so is an empty database whose
+/// admins are others: only an admin may seed.
 pub async fn ensure(
     store: &Store,
+    actor: &Actor,
     state_dir: &Path,
     now: DateTime<Utc>,
 ) -> Result<Option<DemoFleet>, DemoError> {
@@ -130,27 +132,31 @@ pub async fn ensure(
         state_dir: state_dir.to_path_buf(),
         port: None,
     };
-    Ok(ensure_with(store, &config, now).await?.map(|e| e.fleet))
+    Ok(ensure_with(store, actor, &config, now)
+        .await?
+        .map(|e| e.fleet))
 }
 
 /// [`ensure`] with a preferred port, saying whether it seeded.
 pub async fn ensure_with(
     store: &Store,
+    actor: &Actor,
     config: &DemoConfig,
     now: DateTime<Utc>,
 ) -> Result<Option<Ensured>, DemoError> {
-    let s = store.clone();
-    let (demo, empty) = blocking(move || Ok((fleet_info(&s)?.is_some(), is_empty(&s)?))).await?;
+    let (s, a) = (store.clone(), actor.clone());
+    let (demo, empty, role) =
+        blocking(move || Ok((fleet_info(&s)?.is_some(), is_empty(&s)?, s.sign_in(&a)?))).await?;
     let seeded = if demo {
         None
-    } else if empty {
+    } else if empty && role == Role::Admin {
         let port = match config.port {
             Some(p) => p,
             None => free_port()?,
         };
         let info = DemoFleetInfo::new(port);
-        let s = store.clone();
-        Some(blocking(move || seed(&s, &info, now)).await?)
+        let (s, a) = (store.clone(), actor.clone());
+        Some(blocking(move || seed(&s, &a, &info, now)).await?)
     } else {
         return Ok(None);
     };

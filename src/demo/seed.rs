@@ -7,8 +7,8 @@ use chrono::{DateTime, Duration as Span, NaiveTime, Utc};
 use rollwright_agent::fleet::faults::mix;
 
 use crate::domain::{
-    DeployOption, DeviceUpdateStatus, DowntimeKind, LogEntry, LogLevel, LogSource, NewDevice,
-    NewDowntime, NewUpdate, Scope,
+    Actor, DeployOption, DeviceUpdateStatus, DowntimeKind, LogEntry, LogLevel, LogSource,
+    NewDevice, NewDowntime, NewUpdate, Scope,
 };
 use crate::store::{DeviceUpdateChange, Store, StoreError};
 
@@ -33,9 +33,12 @@ pub fn fleet_info(store: &Store) -> Result<Option<DemoFleetInfo>, DemoError> {
 
 /// Seeds an empty database with the demo landscape, its devices pointing at a
 /// fleet described by `fleet`. A database with any device or product is
-/// refused with [`DemoError::NotEmpty`], and nothing is written.
+/// refused with [`DemoError::NotEmpty`], and nothing is written. `actor`
+/// (who opened the demo) writes it, through the same gate and audit log as
+/// any admin action.
 pub fn seed(
     store: &Store,
+    actor: &Actor,
     fleet: &DemoFleetInfo,
     now: DateTime<Utc>,
 ) -> Result<DemoSummary, DemoError> {
@@ -45,7 +48,7 @@ pub fn seed(
     }
     let manifests = manifests()?;
     for m in &manifests {
-        store.import_manifest(m, now - Span::days(60))?;
+        store.import_manifest(actor, m, now - Span::days(60))?;
     }
     let plan = plan();
     let history: Vec<_> = HISTORY.iter().map(|p| members(p, &plan)).collect();
@@ -67,6 +70,7 @@ pub fn seed(
             );
         }
         let device = store.add_device(
+            actor,
             &NewDevice {
                 name: d.name.clone(),
                 agent_url: format!("{}/devices/{}", fleet.url(), d.fleet_id),
@@ -81,12 +85,12 @@ pub fn seed(
 
     let mut device_updates = 0;
     for (past, members) in HISTORY.iter().zip(&history) {
-        device_updates += replay(store, past, members, &ids, now)?;
+        device_updates += replay(store, actor, past, members, &ids, now)?;
     }
 
     let downtimes = downtimes(&plan, &ids, now);
     for d in &downtimes {
-        store.add_downtime(d.clone())?;
+        store.add_downtime(actor, d.clone())?;
     }
 
     // Written last: its presence says the seed completed.
@@ -115,6 +119,7 @@ fn at_time(now: DateTime<Utc>, days: i64, hour: u32, minute: u32) -> DateTime<Ut
 /// three to nine minutes.
 fn replay(
     store: &Store,
+    actor: &Actor,
     past: &Past,
     members: &[(usize, Ending)],
     ids: &[crate::domain::DeviceId],
@@ -123,11 +128,11 @@ fn replay(
     let start = at_time(now, -past.days_ago, 9, 0);
     let created = start - Span::hours(20);
     let (update, dus) = store.create_update(
+        actor,
         NewUpdate {
             product: past.product.to_owned(),
             version: past.to.to_owned(),
             title: past.title.to_owned(),
-            created_by: "demo-admin".to_owned(),
             window_from: start,
             window_to: start + Span::hours(3),
             devices: members
@@ -137,7 +142,7 @@ fn replay(
         },
         created,
     )?;
-    store.approve_update(update.id, "demo-lead", created + Span::hours(2))?;
+    store.approve_update(actor, update.id, created + Span::hours(2))?;
 
     use DeviceUpdateStatus::*;
     let mut changes = Vec::new();

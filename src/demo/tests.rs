@@ -17,6 +17,10 @@ fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2030, 3, 4, 10, 30, 0).unwrap()
 }
 
+fn admin() -> Actor {
+    Actor::new("admin").unwrap()
+}
+
 fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
@@ -25,7 +29,7 @@ fn store() -> (tempfile::TempDir, Store) {
 
 fn seeded() -> (tempfile::TempDir, Store, DemoSummary) {
     let (dir, store) = store();
-    let summary = seed(&store, &DemoFleetInfo::new(7777), now()).unwrap();
+    let summary = seed(&store, &admin(), &DemoFleetInfo::new(7777), now()).unwrap();
     (dir, store, summary)
 }
 
@@ -153,7 +157,7 @@ fn seeding_twice_is_refused_and_writes_nothing() {
         store.devices().unwrap().len(),
         store.recent_updates(100).unwrap().len(),
     );
-    let err = seed(&store, &DemoFleetInfo::new(1), now()).unwrap_err();
+    let err = seed(&store, &admin(), &DemoFleetInfo::new(1), now()).unwrap_err();
     assert!(
         matches!(err, DemoError::NotEmpty { devices: 60, .. }),
         "{err}"
@@ -170,9 +174,9 @@ fn seeding_twice_is_refused_and_writes_nothing() {
 fn a_database_with_only_a_product_is_not_seeded() {
     let (_dir, store) = store();
     store
-        .import_manifest(&Manifest::parse(MANIFESTS[0]).unwrap(), now())
+        .import_manifest(&admin(), &Manifest::parse(MANIFESTS[0]).unwrap(), now())
         .unwrap();
-    let err = seed(&store, &DemoFleetInfo::new(1), now()).unwrap_err();
+    let err = seed(&store, &admin(), &DemoFleetInfo::new(1), now()).unwrap_err();
     assert!(
         matches!(err, DemoError::NotEmpty { products: 1, .. }),
         "{err}"
@@ -203,6 +207,7 @@ async fn the_fleet_answers_for_exactly_the_devices_the_database_knows() {
     let (dir, store) = store();
     let ensured = ensure_with(
         &store,
+        &admin(),
         &DemoConfig {
             state_dir: dir.path().join("state"),
             port: None,
@@ -275,7 +280,7 @@ async fn a_restart_on_a_taken_port_moves_the_fleet_and_the_device_urls() {
     let (dir, store) = store();
     let taken = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let port = taken.local_addr().unwrap().port();
-    seed(&store, &DemoFleetInfo::new(port), now()).unwrap();
+    seed(&store, &admin(), &DemoFleetInfo::new(port), now()).unwrap();
 
     let fleet = start_fleet(&store, dir.path()).await.unwrap();
     assert_ne!(fleet.port(), port);
@@ -295,20 +300,29 @@ async fn a_restart_on_a_taken_port_moves_the_fleet_and_the_device_urls() {
 async fn ensure_leaves_a_real_landscape_alone_and_does_not_reseed_the_demo() {
     let (dir, store) = store();
     store
-        .import_manifest(&Manifest::parse(MANIFESTS[0]).unwrap(), now())
+        .import_manifest(&admin(), &Manifest::parse(MANIFESTS[0]).unwrap(), now())
         .unwrap();
-    assert!(ensure(&store, dir.path(), now()).await.unwrap().is_none());
+    assert!(ensure(&store, &admin(), dir.path(), now())
+        .await
+        .unwrap()
+        .is_none());
 
     let (dir, store) = super::tests::store();
     let config = DemoConfig {
         state_dir: dir.path().to_path_buf(),
         port: None,
     };
-    let first = ensure_with(&store, &config, now()).await.unwrap().unwrap();
+    let first = ensure_with(&store, &admin(), &config, now())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(first.seeded.is_some());
     let port = first.fleet.port();
     first.fleet.shutdown().await.unwrap();
-    let again = ensure_with(&store, &config, now()).await.unwrap().unwrap();
+    let again = ensure_with(&store, &admin(), &config, now())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(again.seeded.is_none(), "seeded twice");
     assert_eq!(store.recent_updates(100).unwrap().len(), 3);
     // The old listener is gone, so the same port comes back.

@@ -35,7 +35,7 @@ impl fmt::Display for ValidationError {
     }
 }
 
-/// The four answers a front end needs to tell apart. Kept coarse on purpose:
+/// The answers a front end needs to tell apart. Kept coarse on purpose:
 /// the message says the rest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -44,6 +44,8 @@ pub enum ErrorCode {
     InvalidInput,
     NotFound,
     Conflict,
+    /// The actor's role does not allow the action.
+    Forbidden,
     Internal,
 }
 
@@ -53,6 +55,7 @@ impl ErrorCode {
             ErrorCode::InvalidInput => "invalid_input",
             ErrorCode::NotFound => "not_found",
             ErrorCode::Conflict => "conflict",
+            ErrorCode::Forbidden => "forbidden",
             ErrorCode::Internal => "internal",
         }
     }

@@ -11,9 +11,13 @@
 //! - [`downtime`]: planned and unplanned windows with a scope.
 //! - [`update`]: updates, device updates, their state machine and summary.
 //! - [`transition`]: what each status change does (the one list of effects).
-//! - [`user`]: the recorded names of who created or approved.
+//! - [`user`]: who acts ([`Actor`]) and the rule for recorded user names.
+//! - [`access`]: roles, the actions they allow, and the `Forbidden` refusal.
+//! - [`audit`]: audit log entries and their hash chain.
 //! - [`deploy_limits`]: when a running deployment counts as timed out or stalled.
 
+pub mod access;
+pub mod audit;
 pub mod deploy_limits;
 pub mod device;
 pub mod diff;
@@ -26,6 +30,8 @@ pub mod update;
 pub mod user;
 pub mod version;
 
+pub use access::{Action, Forbidden, Role};
+pub use audit::{AuditEntry, AuditOutcome, AuditRecord, ChainCheck};
 pub use deploy_limits::{DeployLimits, Overdue};
 pub use device::{
     eligible_devices, parse_label, Device, Eligible, Labels, Lower, NewDevice, ProductVersions,
@@ -42,5 +48,5 @@ pub use update::{
     Outcome, StatusGroup, TransitionError, Update, UpdateFacts, UpdateStatus, UpdateSummary,
     ValidDeviceUpdate, ValidUpdate,
 };
-pub use user::check_user_name;
+pub use user::{check_user_name, Actor};
 pub use version::{parse_version, NotHigher, Version};

@@ -11,7 +11,6 @@ use serde::Serialize;
 
 use super::downtime::{check_title, check_window};
 use super::transition::is_settled;
-use super::user::check_user_name;
 use super::version::{parse_version, Version};
 use super::{
     Device, DeviceId, DeviceUpdateId, ProductName, ProductVersions, UpdateId, ValidationError,
@@ -154,7 +153,6 @@ pub struct NewUpdate {
     pub product: String,
     pub version: String,
     pub title: String,
-    pub created_by: String,
     pub window_from: DateTime<Utc>,
     /// The estimated end of the window.
     pub window_to: DateTime<Utc>,
@@ -175,7 +173,6 @@ pub struct ValidUpdate {
     pub product: ProductName,
     pub version: Version,
     pub title: String,
-    pub created_by: String,
     pub window_from: DateTime<Utc>,
     pub window_to: DateTime<Utc>,
     pub devices: Vec<ValidDeviceUpdate>,
@@ -211,7 +208,6 @@ impl NewUpdate {
             ));
         }
         let title = check_title(&self.title)?;
-        let created_by = check_user_name("created_by", &self.created_by)?;
         check_window(self.window_from, self.window_to)?;
         if self.devices.is_empty() {
             return Err(ValidationError::new(
@@ -273,7 +269,6 @@ impl NewUpdate {
             product,
             version,
             title,
-            created_by,
             window_from: self.window_from,
             window_to: self.window_to,
             devices,
@@ -590,7 +585,6 @@ pub(crate) mod tests {
             product: "acme-erp".into(),
             version: "2.4.0".into(),
             title: "ERP 2.4".into(),
-            created_by: "admin".into(),
             window_from: t(2),
             window_to: t(6),
             devices: vec![
@@ -642,7 +636,6 @@ pub(crate) mod tests {
             ("version", Box::new(|r| r.version = "2.4".into())),
             ("title", Box::new(|r| r.title = "x".repeat(121))),
             ("title", Box::new(|r| r.title = "".into())),
-            ("created_by", Box::new(|r| r.created_by = " ".into())),
             ("to", Box::new(|r| r.window_to = r.window_from)),
             ("devices", Box::new(|r| r.devices.clear())),
             ("devices[1]", Box::new(|r| r.devices[1].0 = DeviceId(1))),
@@ -767,16 +760,6 @@ pub(crate) mod tests {
         r.devices[1].1 = DeployOption::At(t(2) - chrono::Duration::seconds(1));
         let e = check(r).unwrap_err();
         assert!(e.rule.contains("inside the window"), "{e}");
-    }
-
-    #[test]
-    fn created_by_is_1_to_64_characters_after_trimming() {
-        let mut r = request();
-        r.created_by = format!(" {} ", "é".repeat(64));
-        assert_eq!(check(r).unwrap().created_by, "é".repeat(64));
-        let mut r = request();
-        r.created_by = "a".repeat(65);
-        assert_eq!(check(r).unwrap_err().field, "created_by");
     }
 
     #[test]

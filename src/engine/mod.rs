@@ -34,7 +34,8 @@ use tokio::sync::{broadcast, mpsc, watch, Notify, Semaphore};
 
 use crate::agent_client::{AgentClient, AgentError, ClientOptions};
 use crate::domain::{
-    DeviceId, DeviceUpdate, DeviceUpdateId, DeviceUpdateStatus, ErrorCode, UpdateId, UpdateSummary,
+    Action, Actor, AuditOutcome, AuditRecord, DeviceId, DeviceUpdate, DeviceUpdateId,
+    DeviceUpdateStatus, ErrorCode, Role, UpdateId, UpdateSummary,
 };
 use crate::store::{DeviceUpdateChange, Store, StoreError};
 use clients::Clients;
@@ -262,15 +263,15 @@ impl Engine {
     /// Approving again is harmless.
     pub async fn approve(
         &self,
+        actor: &Actor,
         update: UpdateId,
-        by: &str,
     ) -> Result<crate::domain::Update, EngineError> {
         self.refuse_if_closing()?;
         let store = self.inner.store.clone();
-        let by = by.to_owned();
+        let actor = actor.clone();
         let now = self.inner.clock.now();
         let (approved, dus) = blocking(move || -> Result<_, StoreError> {
-            let approved = store.approve_update(update, &by, now)?;
+            let approved = store.approve_update(&actor, update, now)?;
             Ok((approved, store.device_updates_of(update)?))
         })
         .await?;
@@ -291,9 +292,28 @@ impl Engine {
     }
 
     /// Cancels every cancellable device update of an update (those in
-    /// `scheduled` or `error`); returns how many. Refused when none is.
-    pub async fn cancel_update(&self, update: UpdateId) -> Result<usize, EngineError> {
+    /// `scheduled` or `error`); returns how many. Refused when none is, or
+    /// when `actor` is not an admin; the audit log records either way.
+    pub async fn cancel_update(
+        &self,
+        actor: &Actor,
+        update: UpdateId,
+    ) -> Result<usize, EngineError> {
         self.refuse_if_closing()?;
+        let objects = format!("update {update}");
+        let role = self
+            .authorize(actor, Action::CancelUpdate, &objects)
+            .await?;
+        let result = self.cancel_cancellable(update).await;
+        let did = result
+            .as_ref()
+            .map(|n| format!("cancelling {n} device updates"));
+        self.record(actor, role, Action::CancelUpdate, objects, did)
+            .await;
+        result
+    }
+
+    async fn cancel_cancellable(&self, update: UpdateId) -> Result<usize, EngineError> {
         let store = self.inner.store.clone();
         let dus = blocking(move || -> Result<_, StoreError> {
             store
@@ -322,9 +342,26 @@ impl Engine {
         Ok(cancelled)
     }
 
-    /// Cancels one device update; refused unless it is `scheduled` or `error`.
-    pub async fn cancel_device_update(&self, id: &DeviceUpdateId) -> Result<(), EngineError> {
+    /// Cancels one device update; refused unless it is `scheduled` or
+    /// `error` and `actor` is an admin.
+    pub async fn cancel_device_update(
+        &self,
+        actor: &Actor,
+        id: &DeviceUpdateId,
+    ) -> Result<(), EngineError> {
         self.refuse_if_closing()?;
+        let objects = format!("device update {id}");
+        let role = self
+            .authorize(actor, Action::CancelDeviceUpdate, &objects)
+            .await?;
+        let result = self.cancel_one(id).await;
+        let did = result.as_ref().map(|()| "cancelling".to_owned());
+        self.record(actor, role, Action::CancelDeviceUpdate, objects, did)
+            .await;
+        result
+    }
+
+    async fn cancel_one(&self, id: &DeviceUpdateId) -> Result<(), EngineError> {
         let store = self.inner.store.clone();
         let key = id.clone();
         let du = blocking(move || store.device_update(&key))
@@ -342,6 +379,47 @@ impl Engine {
             Err(EngineError::Refused(format!(
                 "device update {id} changed status while cancelling; look again"
             )))
+        }
+    }
+
+    /// Refuses (and records the refusal) unless `actor` may do `action`.
+    async fn authorize(
+        &self,
+        actor: &Actor,
+        action: Action,
+        objects: &str,
+    ) -> Result<Role, EngineError> {
+        let store = self.inner.store.clone();
+        let (actor, objects) = (actor.clone(), objects.to_owned());
+        Ok(blocking(move || store.authorize(&actor, action, &objects)).await?)
+    }
+
+    /// Appends the outcome of an action [`Engine::authorize`] allowed. The
+    /// action has happened either way, so a failure to record is logged.
+    async fn record(
+        &self,
+        actor: &Actor,
+        role: Role,
+        action: Action,
+        objects: String,
+        result: Result<String, &EngineError>,
+    ) {
+        let (outcome, detail) = match result {
+            Ok(did) => (AuditOutcome::Done, did),
+            Err(e) => (AuditOutcome::Failed, e.to_string()),
+        };
+        let record = AuditRecord {
+            at: chrono::Utc::now(),
+            actor: actor.name().to_owned(),
+            role,
+            action,
+            objects,
+            outcome,
+            detail,
+        };
+        let store = self.inner.store.clone();
+        if let Err(e) = blocking(move || store.record_action(record)).await {
+            tracing::error!("cannot record a {action} in the audit log: {e}");
         }
     }
 

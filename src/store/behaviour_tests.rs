@@ -7,6 +7,12 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use rusqlite::Connection;
 
 use super::*;
+use crate::domain::Actor;
+
+/// The first user of every test database, hence its admin.
+fn admin() -> Actor {
+    Actor::new("admin").unwrap()
+}
 use crate::domain::{
     DeployOption, DeviceId, DeviceUpdateStatus as S, DowntimeKind, LogEntry, LogLevel, LogSource,
     Manifest, NewDevice, NewDowntime, NewUpdate, ProductName, Scope, UpdateStatus, UpdateSummary,
@@ -83,6 +89,7 @@ fn v(s: &str) -> Version {
 fn add_device(store: &Store, name: &str, site: &str, erp_version: &str) -> DeviceId {
     store
         .add_device(
+            &admin(),
             &NewDevice {
                 name: name.into(),
                 agent_url: format!("http://127.0.0.1:9000/devices/{name}"),
@@ -105,10 +112,10 @@ fn add_device(store: &Store, name: &str, site: &str, erp_version: &str) -> Devic
 fn seeded() -> (tempfile::TempDir, Store, Vec<DeviceId>) {
     let (dir, store) = temp_store();
     store
-        .import_manifest(&fixture("acme-erp-2.3.0.toml"), t(0))
+        .import_manifest(&admin(), &fixture("acme-erp-2.3.0.toml"), t(0))
         .unwrap();
     store
-        .import_manifest(&fixture("acme-erp-2.4.0.toml"), t(0))
+        .import_manifest(&admin(), &fixture("acme-erp-2.4.0.toml"), t(0))
         .unwrap();
     let ids = ["berlin-01", "berlin-02", "paris-01"]
         .iter()
@@ -122,7 +129,6 @@ fn request(devices: &[DeviceId]) -> NewUpdate {
         product: "acme-erp".into(),
         version: "2.4.0".into(),
         title: "ERP 2.4 rollout".into(),
-        created_by: "admin".into(),
         window_from: t(2),
         window_to: t(6),
         devices: devices.iter().map(|d| (*d, DeployOption::Now)).collect(),
@@ -162,7 +168,7 @@ fn upgrading_a_version_1_database_keeps_its_data_and_adds_the_tables() {
         .unwrap();
     assert_eq!(kept, "abc-123");
     store
-        .import_manifest(&fixture("acme-erp-2.3.0.toml"), t(0))
+        .import_manifest(&admin(), &fixture("acme-erp-2.3.0.toml"), t(0))
         .unwrap();
     add_device(&store, "berlin-01", "berlin", "2.2.0");
     assert_eq!(store.devices().unwrap().len(), 1);
@@ -226,16 +232,16 @@ fn reimporting_the_same_manifest_is_a_no_op_and_different_content_is_a_conflict(
     let (_dir, store) = temp_store();
     let m = fixture("acme-erp-2.4.0.toml");
     assert_eq!(
-        store.import_manifest(&m, t(0)).unwrap(),
+        store.import_manifest(&admin(), &m, t(0)).unwrap(),
         ImportOutcome::Imported
     );
     assert_eq!(
-        store.import_manifest(&m, t(1)).unwrap(),
+        store.import_manifest(&admin(), &m, t(1)).unwrap(),
         ImportOutcome::Unchanged
     );
     let mut changed = m.clone();
     changed.modules[0].version = "9.9.9".into();
-    let err = store.import_manifest(&changed, t(1)).unwrap_err();
+    let err = store.import_manifest(&admin(), &changed, t(1)).unwrap_err();
     assert_eq!(err.code(), crate::domain::ErrorCode::Conflict, "{err}");
     assert_eq!(store.manifest(&erp(), &v("2.4.0")).unwrap(), Some(m));
 }
@@ -249,7 +255,7 @@ fn products_list_versions_in_semver_order() {
         "acme-erp-2.3.0.toml",
         "edge-gateway-1.0.0.toml",
     ] {
-        store.import_manifest(&fixture(f), t(0)).unwrap();
+        store.import_manifest(&admin(), &fixture(f), t(0)).unwrap();
     }
     let products = store.products().unwrap();
     assert_eq!(products[0].product, erp());
@@ -264,10 +270,10 @@ fn products_list_versions_in_semver_order() {
 fn module_diff_between_stored_versions() {
     let (_dir, store) = temp_store();
     store
-        .import_manifest(&fixture("acme-erp-2.4.0.toml"), t(0))
+        .import_manifest(&admin(), &fixture("acme-erp-2.4.0.toml"), t(0))
         .unwrap();
     store
-        .import_manifest(&fixture("acme-erp-2.5.0.toml"), t(0))
+        .import_manifest(&admin(), &fixture("acme-erp-2.5.0.toml"), t(0))
         .unwrap();
     let d = store.module_diff(&erp(), &v("2.4.0"), &v("2.5.0")).unwrap();
     let names: Vec<_> = d.iter().map(|c| c.name()).collect();
@@ -302,7 +308,9 @@ fn devices_round_trip_and_names_are_unique() {
         labels: vec![],
         products: Default::default(),
     };
-    let e = store.add_device(&again.validate().unwrap()).unwrap_err();
+    let e = store
+        .add_device(&admin(), &again.validate().unwrap())
+        .unwrap_err();
     assert_eq!(e.code(), crate::domain::ErrorCode::Conflict);
     assert_eq!(store.devices().unwrap().len(), 3);
 }
@@ -351,22 +359,28 @@ fn downtimes_are_created_edited_listed_by_range_and_removed() {
         scope,
     };
     let a = store
-        .add_downtime(new(
-            "Berlin power work",
-            1,
-            3,
-            Scope::label("site=berlin").unwrap(),
-        ))
+        .add_downtime(
+            &admin(),
+            new(
+                "Berlin power work",
+                1,
+                3,
+                Scope::label("site=berlin").unwrap(),
+            ),
+        )
         .unwrap();
     let b = store
-        .add_downtime(new(
-            "Line 2 retool",
-            5,
-            7,
-            Scope::Devices {
-                devices: vec![ids[2], ids[0]],
-            },
-        ))
+        .add_downtime(
+            &admin(),
+            new(
+                "Line 2 retool",
+                5,
+                7,
+                Scope::Devices {
+                    devices: vec![ids[2], ids[0]],
+                },
+            ),
+        )
         .unwrap();
     assert_eq!(
         b.scope,
@@ -387,7 +401,11 @@ fn downtimes_are_created_edited_listed_by_range_and_removed() {
     );
 
     let edited = store
-        .edit_downtime(a.id, new("Berlin power work (moved)", 8, 9, Scope::All))
+        .edit_downtime(
+            &admin(),
+            a.id,
+            new("Berlin power work (moved)", 8, 9, Scope::All),
+        )
         .unwrap();
     assert_eq!(
         (edited.title.as_str(), edited.scope.clone()),
@@ -395,7 +413,7 @@ fn downtimes_are_created_edited_listed_by_range_and_removed() {
     );
     assert_eq!(
         store
-            .edit_downtime(a.id, new("x", 9, 8, Scope::All))
+            .edit_downtime(&admin(), a.id, new("x", 9, 8, Scope::All))
             .unwrap_err()
             .to_string(),
         format!(
@@ -405,18 +423,21 @@ fn downtimes_are_created_edited_listed_by_range_and_removed() {
         )
     );
 
-    store.remove_downtime(b.id).unwrap();
+    store.remove_downtime(&admin(), b.id).unwrap();
     assert_eq!(count(&store, "downtime_devices"), 0);
-    assert!(store.remove_downtime(b.id).is_err());
+    assert!(store.remove_downtime(&admin(), b.id).is_err());
     let e = store
-        .add_downtime(new(
-            "ghost",
-            1,
-            2,
-            Scope::Devices {
-                devices: vec![DeviceId(999)],
-            },
-        ))
+        .add_downtime(
+            &admin(),
+            new(
+                "ghost",
+                1,
+                2,
+                Scope::Devices {
+                    devices: vec![DeviceId(999)],
+                },
+            ),
+        )
         .unwrap_err();
     assert!(e.to_string().starts_with("scope.devices[0]"), "{e}");
     assert_eq!(
@@ -429,7 +450,7 @@ fn downtimes_are_created_edited_listed_by_range_and_removed() {
 #[test]
 fn creating_an_update_writes_one_device_update_per_device() {
     let (_dir, store, ids) = seeded();
-    let (u, dus) = store.create_update(request(&ids), t(1)).unwrap();
+    let (u, dus) = store.create_update(&admin(), request(&ids), t(1)).unwrap();
     assert_eq!(u.title, "ERP 2.4 rollout");
     assert_eq!(dus.len(), 3);
     assert!(dus
@@ -446,11 +467,11 @@ fn an_invalid_update_writes_nothing() {
     let (_dir, store, ids) = seeded();
     let mut bad = request(&ids);
     bad.devices.push((DeviceId(999), DeployOption::Now));
-    let e = store.create_update(bad, t(1)).unwrap_err();
+    let e = store.create_update(&admin(), bad, t(1)).unwrap_err();
     assert!(e.to_string().starts_with("devices[3]"), "{e}");
     let mut bad = request(&ids);
     bad.devices[1].1 = DeployOption::At(t(0));
-    assert!(store.create_update(bad, t(1)).is_err());
+    assert!(store.create_update(&admin(), bad, t(1)).is_err());
     assert_eq!(
         (count(&store, "updates"), count(&store, "device_updates")),
         (0, 0)
@@ -460,7 +481,9 @@ fn an_invalid_update_writes_nothing() {
 #[test]
 fn transitions_follow_the_state_machine_and_stamp_times() {
     let (_dir, store, ids) = seeded();
-    let (_, dus) = store.create_update(request(&ids[..1]), t(1)).unwrap();
+    let (_, dus) = store
+        .create_update(&admin(), request(&ids[..1]), t(1))
+        .unwrap();
     let id = &dus[0].id;
     let du = store.transition(id, S::Configuring, t(2)).unwrap();
     assert_eq!((du.status, du.actual_start), (S::Configuring, Some(t(2))));
@@ -483,7 +506,7 @@ fn transitions_follow_the_state_machine_and_stamp_times() {
 #[test]
 fn a_batch_is_written_in_one_transaction_or_not_at_all() {
     let (_dir, store, ids) = seeded();
-    let (u, dus) = store.create_update(request(&ids), t(1)).unwrap();
+    let (u, dus) = store.create_update(&admin(), request(&ids), t(1)).unwrap();
     let go = |id: &crate::domain::DeviceUpdateId, to| DeviceUpdateChange::Transition {
         id: id.clone(),
         to,
@@ -576,7 +599,7 @@ fn a_stored_manifest_with_data_after_its_json_is_refused_as_corrupt() {
 #[test]
 fn progress_at_moves_on_entering_deploying_and_on_a_change_of_progress_only() {
     let (_dir, store, ids) = seeded();
-    let (_, dus) = store.create_update(request(&ids), t(1)).unwrap();
+    let (_, dus) = store.create_update(&admin(), request(&ids), t(1)).unwrap();
     let id = &dus[0].id;
     for to in [S::Configuring, S::Configured] {
         store.transition(id, to, t(2)).unwrap();
@@ -611,7 +634,11 @@ fn recent_updates_come_newest_first_and_respect_the_limit() {
     let (_dir, store, ids) = seeded();
     for (i, d) in ids.iter().enumerate() {
         store
-            .create_update(request(&[*d]), t(1) - Duration::minutes(10 - i as i64))
+            .create_update(
+                &admin(),
+                request(&[*d]),
+                t(1) - Duration::minutes(10 - i as i64),
+            )
             .unwrap();
     }
     let recent = store.recent_updates(2).unwrap();
@@ -625,14 +652,22 @@ fn recent_updates_come_newest_first_and_respect_the_limit() {
 #[test]
 fn a_device_with_update_history_cannot_be_removed() {
     let (_dir, store, ids) = seeded();
-    store.create_update(request(&ids[..1]), t(1)).unwrap();
+    store
+        .create_update(&admin(), request(&ids[..1]), t(1))
+        .unwrap();
     assert_eq!(
-        store.remove_device("berlin-01").unwrap_err().code(),
+        store
+            .remove_device(&admin(), "berlin-01")
+            .unwrap_err()
+            .code(),
         crate::domain::ErrorCode::Conflict
     );
-    store.remove_device("paris-01").unwrap();
+    store.remove_device(&admin(), "paris-01").unwrap();
     assert_eq!(
-        store.remove_device("paris-01").unwrap_err().code(),
+        store
+            .remove_device(&admin(), "paris-01")
+            .unwrap_err()
+            .code(),
         crate::domain::ErrorCode::NotFound
     );
 }
@@ -656,8 +691,10 @@ fn the_status_list_counts_follow_every_insert_transition_and_progress_change() {
     let (_dir, store, ids) = seeded();
     let mut req = request(&ids);
     req.devices[2].1 = DeployOption::ConfigOnly;
-    let (_, dus) = store.create_update(req, t(1)).unwrap();
-    let (_, other) = store.create_update(request(&ids[..1]), t(1)).unwrap();
+    let (_, dus) = store.create_update(&admin(), req, t(1)).unwrap();
+    let (_, other) = store
+        .create_update(&admin(), request(&ids[..1]), t(1))
+        .unwrap();
     let go = |du: &crate::domain::DeviceUpdate, to, at| DeviceUpdateChange::Transition {
         id: du.id.clone(),
         to,

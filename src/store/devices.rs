@@ -9,39 +9,39 @@ use super::sql::{bad_col, opt_version, opt_version_col};
 use super::{Store, StoreError};
 use crate::domain::device::eligible_devices;
 use crate::domain::{
-    Device, DeviceId, Eligible, Labels, ProductName, ProductVersions, ValidDevice, ValidationError,
-    Version,
+    Action, Actor, Device, DeviceId, Eligible, Labels, ProductName, ProductVersions, ValidDevice,
+    ValidationError, Version,
 };
 
 const DEVICE_COLS: &str = "SELECT id, name, agent_url, agent_token, labels FROM devices";
 
 impl Store {
     /// Registers a device. A taken name is a conflict.
-    pub fn add_device(&self, d: &ValidDevice) -> Result<Device, StoreError> {
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        let taken: bool = tx
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM devices WHERE name = ?1)")?
-            .query_row([&d.name], |r| r.get(0))?;
-        if taken {
-            return Err(StoreError::conflict(
-                "name",
-                format!("a device named {:?} already exists", d.name),
-            ));
-        }
-        let labels =
-            serde_json::to_string(&d.labels).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        tx.prepare_cached(
-            "INSERT INTO devices (name, agent_url, agent_token, labels) VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![d.name, d.agent_url, d.agent_token, labels])?;
-        let id = DeviceId(tx.last_insert_rowid());
-        for (product, v) in &d.products {
-            put_versions(&tx, id, product, v)?;
-        }
-        let device = load_device(&tx, id)?.ok_or_else(|| StoreError::not_found("device", id))?;
-        tx.commit()?;
-        Ok(device)
+    pub fn add_device(&self, actor: &Actor, d: &ValidDevice) -> Result<Device, StoreError> {
+        self.as_admin(actor, Action::AddDevice, &format!("device {}", d.name), |tx| {
+            let taken: bool = tx
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM devices WHERE name = ?1)")?
+                .query_row([&d.name], |r| r.get(0))?;
+            if taken {
+                return Err(StoreError::conflict(
+                    "name",
+                    format!("a device named {:?} already exists", d.name),
+                ));
+            }
+            let labels = serde_json::to_string(&d.labels)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            tx.prepare_cached(
+                "INSERT INTO devices (name, agent_url, agent_token, labels) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![d.name, d.agent_url, d.agent_token, labels])?;
+            let id = DeviceId(tx.last_insert_rowid());
+            for (product, v) in &d.products {
+                put_versions(tx, id, product, v)?;
+            }
+            let device =
+                load_device(tx, id)?.ok_or_else(|| StoreError::not_found("device", id))?;
+            Ok((device, format!("added as device {id}")))
+        })
     }
 
     /// Every device, by name.
@@ -70,27 +70,33 @@ impl Store {
 
     /// Removes a device and its downtime memberships. A device that took part
     /// in an update is kept: its history would otherwise lose its subject.
-    pub fn remove_device(&self, name: &str) -> Result<(), StoreError> {
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        let id: DeviceId = tx
-            .prepare_cached("SELECT id FROM devices WHERE name = ?1")?
-            .query_row([name], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| StoreError::not_found("device", name))?;
-        let used: bool = tx
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM device_updates WHERE device_id = ?1)")?
-            .query_row([id], |r| r.get(0))?;
-        if used {
-            return Err(StoreError::conflict(
-                "name",
-                format!("device {name:?} has update history and cannot be removed"),
-            ));
-        }
-        tx.prepare_cached("DELETE FROM devices WHERE id = ?1")?
-            .execute([id])?;
-        tx.commit()?;
-        Ok(())
+    pub fn remove_device(&self, actor: &Actor, name: &str) -> Result<(), StoreError> {
+        self.as_admin(
+            actor,
+            Action::RemoveDevice,
+            &format!("device {name}"),
+            |tx| {
+                let id: DeviceId = tx
+                    .prepare_cached("SELECT id FROM devices WHERE name = ?1")?
+                    .query_row([name], |r| r.get(0))
+                    .optional()?
+                    .ok_or_else(|| StoreError::not_found("device", name))?;
+                let used: bool = tx
+                    .prepare_cached(
+                        "SELECT EXISTS (SELECT 1 FROM device_updates WHERE device_id = ?1)",
+                    )?
+                    .query_row([id], |r| r.get(0))?;
+                if used {
+                    return Err(StoreError::conflict(
+                        "name",
+                        format!("device {name:?} has update history and cannot be removed"),
+                    ));
+                }
+                tx.prepare_cached("DELETE FROM devices WHERE id = ?1")?
+                    .execute([id])?;
+                Ok(((), "removed".to_owned()))
+            },
+        )
     }
 
     /// Devices that an update of `product` to `version` can include. An

@@ -7,52 +7,63 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use super::sql::{bad_col, ms, time_col};
 use super::{Store, StoreError};
 use crate::domain::{
-    DeviceId, Downtime, DowntimeId, DowntimeKind, NewDowntime, Scope, ValidationError,
+    Action, Actor, DeviceId, Downtime, DowntimeId, DowntimeKind, NewDowntime, Scope,
+    ValidationError,
 };
 
 const COLS: &str =
     "SELECT id, kind, title, from_ms, to_ms, scope, label_key, label_value FROM downtimes";
 
 impl Store {
-    pub fn add_downtime(&self, d: NewDowntime) -> Result<Downtime, StoreError> {
-        let d = d.validate()?;
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        tx.prepare_cached("INSERT INTO downtimes (kind, title, from_ms, to_ms, scope, label_key, label_value) VALUES (?1, ?2, ?3, ?4, 'all', NULL, NULL)")?
-            .execute(params![d.kind.as_str(), d.title, ms(d.from), ms(d.to)])?;
-        let id = DowntimeId(tx.last_insert_rowid());
-        write_scope(&tx, id, &d.scope)?;
-        let out = load(&tx, id)?.ok_or_else(|| StoreError::not_found("downtime", id))?;
-        tx.commit()?;
-        Ok(out)
+    pub fn add_downtime(&self, actor: &Actor, d: NewDowntime) -> Result<Downtime, StoreError> {
+        let objects = format!("downtime {:?}", d.title);
+        self.as_admin(actor, Action::AddDowntime, &objects, |tx| {
+            let d = d.validate()?;
+            tx.prepare_cached("INSERT INTO downtimes (kind, title, from_ms, to_ms, scope, label_key, label_value) VALUES (?1, ?2, ?3, ?4, 'all', NULL, NULL)")?
+                .execute(params![d.kind.as_str(), d.title, ms(d.from), ms(d.to)])?;
+            let id = DowntimeId(tx.last_insert_rowid());
+            write_scope(tx, id, &d.scope)?;
+            let out = load(tx, id)?.ok_or_else(|| StoreError::not_found("downtime", id))?;
+            Ok((out, format!("added as downtime {id}")))
+        })
     }
 
     /// Replaces every field of an existing downtime.
-    pub fn edit_downtime(&self, id: DowntimeId, d: NewDowntime) -> Result<Downtime, StoreError> {
-        let d = d.validate()?;
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        let n = tx
-            .prepare_cached("UPDATE downtimes SET kind = ?2, title = ?3, from_ms = ?4, to_ms = ?5 WHERE id = ?1")?
-            .execute(params![id, d.kind.as_str(), d.title, ms(d.from), ms(d.to)])?;
-        if n == 0 {
-            return Err(StoreError::not_found("downtime", id));
-        }
-        write_scope(&tx, id, &d.scope)?;
-        let out = load(&tx, id)?.ok_or_else(|| StoreError::not_found("downtime", id))?;
-        tx.commit()?;
-        Ok(out)
+    pub fn edit_downtime(
+        &self,
+        actor: &Actor,
+        id: DowntimeId,
+        d: NewDowntime,
+    ) -> Result<Downtime, StoreError> {
+        self.as_admin(actor, Action::EditDowntime, &format!("downtime {id}"), |tx| {
+            let d = d.validate()?;
+            let n = tx
+                .prepare_cached("UPDATE downtimes SET kind = ?2, title = ?3, from_ms = ?4, to_ms = ?5 WHERE id = ?1")?
+                .execute(params![id, d.kind.as_str(), d.title, ms(d.from), ms(d.to)])?;
+            if n == 0 {
+                return Err(StoreError::not_found("downtime", id));
+            }
+            write_scope(tx, id, &d.scope)?;
+            let out = load(tx, id)?.ok_or_else(|| StoreError::not_found("downtime", id))?;
+            Ok((out, "edited".to_owned()))
+        })
     }
 
-    pub fn remove_downtime(&self, id: DowntimeId) -> Result<(), StoreError> {
-        let conn = self.writer();
-        let n = conn
-            .prepare_cached("DELETE FROM downtimes WHERE id = ?1")?
-            .execute([id])?;
-        if n == 0 {
-            return Err(StoreError::not_found("downtime", id));
-        }
-        Ok(())
+    pub fn remove_downtime(&self, actor: &Actor, id: DowntimeId) -> Result<(), StoreError> {
+        self.as_admin(
+            actor,
+            Action::RemoveDowntime,
+            &format!("downtime {id}"),
+            |tx| {
+                let n = tx
+                    .prepare_cached("DELETE FROM downtimes WHERE id = ?1")?
+                    .execute([id])?;
+                if n == 0 {
+                    return Err(StoreError::not_found("downtime", id));
+                }
+                Ok(((), "removed".to_owned()))
+            },
+        )
     }
 
     /// Downtimes overlapping `[from, to)`, by start time.

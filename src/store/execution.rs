@@ -10,7 +10,7 @@ use super::updates::{
     apply_one, device_updates_where, load_update, settled_sql, DeviceUpdateChange,
 };
 use super::{Store, StoreError};
-use crate::domain::{check_user_name, DeviceUpdate, Update, UpdateId};
+use crate::domain::{Action, Actor, DeviceUpdate, Update, UpdateId};
 
 /// What became of one change in [`Store::apply_each`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,25 +48,34 @@ impl Store {
         Ok(outcomes)
     }
 
-    /// Marks an update approved; approving twice keeps the first approval.
-    /// Callers: `Engine::approve`, and the demo replaying past updates.
+    /// Marks an update approved by `actor`; approving twice keeps the first
+    /// approval. Callers: `Engine::approve`, and the demo replaying past
+    /// updates.
     pub(crate) fn approve_update(
         &self,
+        actor: &Actor,
         id: UpdateId,
-        by: &str,
         now: DateTime<Utc>,
     ) -> Result<Update, StoreError> {
-        let by = check_user_name("approved_by", by)?;
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        tx.prepare_cached(
-            "UPDATE updates SET approved_at = COALESCE(approved_at, ?2),
-                 approved_by = COALESCE(approved_by, ?3) WHERE id = ?1",
-        )?
-        .execute(params![id, ms(now), by])?;
-        let update = load_update(&tx, id)?.ok_or_else(|| StoreError::not_found("update", id))?;
-        tx.commit()?;
-        Ok(update)
+        self.as_admin(
+            actor,
+            Action::ApproveUpdate,
+            &format!("update {id}"),
+            |tx| {
+                tx.prepare_cached(
+                    "UPDATE updates SET approved_at = COALESCE(approved_at, ?2),
+                     approved_by = COALESCE(approved_by, ?3) WHERE id = ?1",
+                )?
+                .execute(params![id, ms(now), actor.name()])?;
+                let update =
+                    load_update(tx, id)?.ok_or_else(|| StoreError::not_found("update", id))?;
+                let did = match &update.approved_by {
+                    Some(by) if by != actor.name() => format!("already approved by {by}"),
+                    _ => "approved".to_owned(),
+                };
+                Ok((update, did))
+            },
+        )
     }
 
     /// Records the actual end of an update, which replaces its estimate.

@@ -77,7 +77,12 @@ mod tests {
                 labels: vec![],
                 products: Default::default(),
             };
-            store.add_device(&d.validate().unwrap()).unwrap();
+            store
+                .add_device(
+                    &crate::domain::Actor::new("admin").unwrap(),
+                    &d.validate().unwrap(),
+                )
+                .unwrap();
         }
         let n = store
             .rebase_agent_urls("http://127.0.0.1:7000/", "http://127.0.0.1:7100/")

@@ -183,6 +183,37 @@ pub(super) const MIGRATIONS: &[&str] = &[
 
     DROP INDEX device_updates_summary;
     "#,
+    // 8: roles and the hash-chained audit log. A user without a row is a
+    // viewer. The triggers stop the app itself from rewriting history; the
+    // chain (see `domain::audit`) is what detects an edit made around them.
+    r#"
+    CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),
+        granted_by TEXT NOT NULL,
+        granted_at INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE audit_log (
+        seq INTEGER PRIMARY KEY,
+        at_ms INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        role TEXT NOT NULL,
+        action TEXT NOT NULL,
+        objects TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log BEGIN
+        SELECT RAISE(ABORT, 'the audit log is append-only');
+    END;
+    CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log BEGIN
+        SELECT RAISE(ABORT, 'the audit log is append-only');
+    END;
+    "#,
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

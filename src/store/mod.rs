@@ -7,9 +7,14 @@
 //! [`updates`] (updates, device updates, batch transitions, logs);
 //! [`execution`] holds what the engine writes and reads while it runs,
 //! [`meta`] small keyed values (the demo fleet's address), `sql` the column
-//! conversions. Writes share one connection; reads take pooled read-only
-//! connections of their own ([`Store`]).
+//! conversions. [`access`] holds users' roles and the gate every admin action
+//! passes (`as_admin`: role check, change and audit entry in one
+//! transaction); [`audit`] the hash-chained audit log. Writes share one
+//! connection; reads take pooled read-only connections of their own
+//! ([`Store`]).
 
+mod access;
+mod audit;
 mod devices;
 mod downtimes;
 mod execution;
@@ -19,6 +24,8 @@ mod products;
 mod sql;
 mod updates;
 
+pub use access::UserRole;
+pub use audit::{AuditFilter, MAX_AUDIT_PAGE};
 pub use execution::ChangeOutcome;
 pub use products::{ImportOutcome, ProductVersions as ProductCatalogEntry};
 pub use updates::DeviceUpdateChange;
@@ -28,7 +35,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
-use crate::domain::{DeviceUpdateId, ErrorCode, TransitionError, ValidationError};
+use crate::domain::{DeviceUpdateId, ErrorCode, Forbidden, TransitionError, ValidationError};
 
 pub use migrations::SCHEMA_VERSION;
 
@@ -53,6 +60,12 @@ pub enum StoreError {
     /// Input broke a rule; nothing was written.
     #[error(transparent)]
     Invalid(#[from] ValidationError),
+    /// The actor's role does not allow the action; nothing was written but
+    /// the audit entry saying so.
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error("cannot write: {0}")]
+    Io(String),
     #[error("{what} {key} not found")]
     NotFound { what: &'static str, key: String },
     /// Valid input that clashes with what is stored; nothing was written.
@@ -72,11 +85,13 @@ impl StoreError {
     pub fn code(&self) -> ErrorCode {
         match self {
             StoreError::Invalid(_) => ErrorCode::InvalidInput,
+            StoreError::Forbidden(_) => ErrorCode::Forbidden,
             StoreError::NotFound { .. } => ErrorCode::NotFound,
             StoreError::Conflict(_) | StoreError::Transition { .. } => ErrorCode::Conflict,
             StoreError::Open { .. }
             | StoreError::TooNew { .. }
             | StoreError::Sql(_)
+            | StoreError::Io(_)
             | StoreError::Corrupt(_) => ErrorCode::Internal,
         }
     }
@@ -284,10 +299,18 @@ mod tests {
         .unwrap();
         stopped.clone().stop_writing().unwrap();
         assert!(stopped
-            .import_manifest(&manifest, chrono::Utc::now())
+            .import_manifest(
+                &crate::domain::Actor::new("admin").unwrap(),
+                &manifest,
+                chrono::Utc::now()
+            )
             .is_err());
         other
-            .import_manifest(&manifest, chrono::Utc::now())
+            .import_manifest(
+                &crate::domain::Actor::new("admin").unwrap(),
+                &manifest,
+                chrono::Utc::now(),
+            )
             .unwrap();
         // Reading still works, and sees what the other handle wrote.
         assert_eq!(

@@ -7,7 +7,9 @@ use serde::Serialize;
 
 use super::sql::{ms, SqlVersion};
 use super::{Store, StoreError};
-use crate::domain::{diff_modules, Manifest, ModuleChange, ProductName, ValidationError, Version};
+use crate::domain::{
+    diff_modules, Action, Actor, Manifest, ModuleChange, ProductName, ValidationError, Version,
+};
 
 /// What importing did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -31,34 +33,36 @@ impl Store {
     /// because devices may already run what the first one described.
     pub fn import_manifest(
         &self,
+        actor: &Actor,
         m: &Manifest,
         now: DateTime<Utc>,
     ) -> Result<ImportOutcome, StoreError> {
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        let existing: Option<String> = tx
-            .prepare_cached("SELECT body FROM manifests WHERE product = ?1 AND version = ?2")?
-            .query_row(params![m.product, m.version.to_string()], |r| r.get(0))
-            .optional()?;
-        if let Some(body) = existing {
-            let stored: Manifest =
-                serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            return if stored == *m {
-                Ok(ImportOutcome::Unchanged)
-            } else {
-                Err(StoreError::conflict(
-                    "version",
-                    format!("{} {} is already imported with different content; publish a new version instead", m.product, m.version),
-                ))
-            };
-        }
-        let body = serde_json::to_string(m).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        tx.prepare_cached(
-            "INSERT INTO manifests (product, version, body, imported_at) VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![m.product, m.version.to_string(), body, ms(now)])?;
-        tx.commit()?;
-        Ok(ImportOutcome::Imported)
+        let objects = format!("{} {}", m.product, m.version);
+        self.as_admin(actor, Action::ImportVersion, &objects, |tx| {
+            let existing: Option<String> = tx
+                .prepare_cached("SELECT body FROM manifests WHERE product = ?1 AND version = ?2")?
+                .query_row(params![m.product, m.version.to_string()], |r| r.get(0))
+                .optional()?;
+            if let Some(body) = existing {
+                let stored: Manifest = serde_json::from_str(&body)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                return if stored == *m {
+                    Ok((ImportOutcome::Unchanged, "already imported, unchanged".to_owned()))
+                } else {
+                    Err(StoreError::conflict(
+                        "version",
+                        format!("{} {} is already imported with different content; publish a new version instead", m.product, m.version),
+                    ))
+                };
+            }
+            let body =
+                serde_json::to_string(m).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            tx.prepare_cached(
+                "INSERT INTO manifests (product, version, body, imported_at) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![m.product, m.version.to_string(), body, ms(now)])?;
+            Ok((ImportOutcome::Imported, format!("imported with {} modules", m.modules.len())))
+        })
     }
 
     pub fn manifest(

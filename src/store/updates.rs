@@ -15,9 +15,9 @@ use super::sql::{bad_col, ms, opt_time_col, opt_version, opt_version_col, time_c
 use super::{Store, StoreError};
 use crate::domain::update::UpdateFacts;
 use crate::domain::{
-    is_settled, DeployOption, DeviceId, DeviceUpdate, DeviceUpdateId, DeviceUpdateStatus, Effects,
-    Ends, LogEntry, LogLevel, LogSource, NewUpdate, ProductName, StatusGroup, Update, UpdateId,
-    UpdateSummary,
+    is_settled, Action, Actor, DeployOption, DeviceId, DeviceUpdate, DeviceUpdateId,
+    DeviceUpdateStatus, Effects, Ends, LogEntry, LogLevel, LogSource, NewUpdate, ProductName,
+    StatusGroup, Update, UpdateId, UpdateSummary,
 };
 
 /// One change to a device update, for [`Store::apply`].
@@ -69,67 +69,21 @@ impl Store {
     /// update and all its device updates in one transaction, or nothing.
     pub fn create_update(
         &self,
+        actor: &Actor,
         req: NewUpdate,
         now: DateTime<Utc>,
     ) -> Result<(Update, Vec<DeviceUpdate>), StoreError> {
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        // Facts are read in the writing transaction so they cannot change
-        // between the check and the write.
-        let versions = match ProductName::parse("product", &req.product) {
-            Ok(p) => versions_of(&tx, &p)?,
-            Err(e) => return Err(e.into()),
-        };
-        let devices: BTreeMap<_, _> = all_devices(&tx)?.into_iter().map(|d| (d.id, d)).collect();
-        let valid = req.validate(
-            &UpdateFacts {
-                versions: &versions,
-                devices: &devices,
-            },
-            now,
-        )?;
-
-        tx.prepare_cached(
-            "INSERT INTO updates (product, version, title, created_by, created_at, window_from, window_to)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?
-        .execute(params![
-            valid.product,
-            valid.version.to_string(),
-            valid.title,
-            valid.created_by,
-            ms(now),
-            ms(valid.window_from),
-            ms(valid.window_to)
-        ])?;
-        let update_id = UpdateId(tx.last_insert_rowid());
-        {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO device_updates (id, update_id, device_id, option, at_ms, window_from, window_to,
-                     status, progress, previous_configured, previous_deployed, attempts, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'scheduled', 0, ?8, ?9, 0, ?10)",
-            )?;
-            for d in &valid.devices {
-                let id = new_device_update_id();
-                insert.execute(params![
-                    id,
-                    update_id,
-                    d.device,
-                    d.option.kind(),
-                    d.option.at().map(ms),
-                    ms(valid.window_from),
-                    ms(valid.window_to),
-                    opt_version(&d.previous.configured),
-                    opt_version(&d.previous.deployed),
-                    ms(now)
-                ])?;
-            }
-        }
-        let update = load_update(&tx, update_id)?
-            .ok_or_else(|| StoreError::not_found("update", update_id))?;
-        let dus = device_updates_where(&tx, "du.update_id = ?1", [update_id])?;
-        tx.commit()?;
-        Ok((update, dus))
+        let objects = format!(
+            "{} {} ({} devices)",
+            req.product,
+            req.version,
+            req.devices.len()
+        );
+        self.as_admin(actor, Action::CreateUpdate, &objects, |tx| {
+            let (update, dus) = insert_update(tx, actor, req, now)?;
+            let did = format!("created update {}", update.id);
+            Ok(((update, dus), did))
+        })
     }
 
     pub fn update(&self, id: UpdateId) -> Result<Option<Update>, StoreError> {
@@ -226,6 +180,71 @@ impl Store {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// Validates `req` against the catalog and fleet as they are inside `tx`,
+/// then writes the update and its device updates.
+fn insert_update(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    req: NewUpdate,
+    now: DateTime<Utc>,
+) -> Result<(Update, Vec<DeviceUpdate>), StoreError> {
+    // Facts are read in the writing transaction so they cannot change
+    // between the check and the write.
+    let versions = match ProductName::parse("product", &req.product) {
+        Ok(p) => versions_of(tx, &p)?,
+        Err(e) => return Err(e.into()),
+    };
+    let devices: BTreeMap<_, _> = all_devices(tx)?.into_iter().map(|d| (d.id, d)).collect();
+    let valid = req.validate(
+        &UpdateFacts {
+            versions: &versions,
+            devices: &devices,
+        },
+        now,
+    )?;
+
+    tx.prepare_cached(
+        "INSERT INTO updates (product, version, title, created_by, created_at, window_from, window_to)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        valid.product,
+        valid.version.to_string(),
+        valid.title,
+        actor.name(),
+        ms(now),
+        ms(valid.window_from),
+        ms(valid.window_to)
+    ])?;
+    let update_id = UpdateId(tx.last_insert_rowid());
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO device_updates (id, update_id, device_id, option, at_ms, window_from, window_to,
+                 status, progress, previous_configured, previous_deployed, attempts, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'scheduled', 0, ?8, ?9, 0, ?10)",
+        )?;
+        for d in &valid.devices {
+            let id = new_device_update_id();
+            insert.execute(params![
+                id,
+                update_id,
+                d.device,
+                d.option.kind(),
+                d.option.at().map(ms),
+                ms(valid.window_from),
+                ms(valid.window_to),
+                opt_version(&d.previous.configured),
+                opt_version(&d.previous.deployed),
+                ms(now)
+            ])?;
+        }
+    }
+    let update =
+        load_update(tx, update_id)?.ok_or_else(|| StoreError::not_found("update", update_id))?;
+    let dus = device_updates_where(tx, "du.update_id = ?1", [update_id])?;
+    Ok((update, dus))
 }
 
 fn new_device_update_id() -> DeviceUpdateId {

@@ -23,7 +23,9 @@ pub async fn approved_demo_update(data_dir: &Path) -> anyhow::Result<UpdateId> {
         .local_addr()?
         .port();
     let now = Utc::now();
-    demo::seed(&store, &DemoFleetInfo::new(port), now)?;
+    // As the account the app runs as, so the app finds its user an admin.
+    let actor = rollwright::os_user::os_actor()?;
+    demo::seed(&store, &actor, &DemoFleetInfo::new(port), now)?;
     let product = rollwright::domain::ProductName::parse("product", "acme-erp")?;
     let version = rollwright::domain::parse_version("version", "2.5.0")?;
     let devices = store
@@ -33,11 +35,11 @@ pub async fn approved_demo_update(data_dir: &Path) -> anyhow::Result<UpdateId> {
         .map(|e| (e.device, DeployOption::Now))
         .collect();
     let (update, _) = store.create_update(
+        &actor,
         NewUpdate {
             product: "acme-erp".into(),
             version: "2.5.0".into(),
             title: "E2E rollout".into(),
-            created_by: "e2e".into(),
             window_from: now,
             window_to: now + chrono::Duration::hours(1),
             devices,
@@ -52,7 +54,7 @@ pub async fn approved_demo_update(data_dir: &Path) -> anyhow::Result<UpdateId> {
         Arc::new(Silent),
         EngineConfig::default(),
     )?;
-    engine.approve(update.id, "e2e").await?;
+    engine.approve(&actor, update.id).await?;
     engine.shutdown().await;
     Ok(update.id)
 }

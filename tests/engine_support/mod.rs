@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rollwright::agent_client::{AgentClient, ClientOptions};
-use rollwright::domain::{DeployOption, DeviceId, NewDevice, NewUpdate, UpdateId};
+use rollwright::domain::{Actor, DeployOption, DeviceId, NewDevice, NewUpdate, UpdateId};
 use rollwright::engine::{Clock, Engine, EngineConfig, Notification, Notifier, RetryPolicy};
 use rollwright::store::Store;
 use rollwright_agent::fleet::FleetSpec;
@@ -27,6 +27,11 @@ pub struct Landscape {
     pub root: String,
     pub fleet: Fleet,
     _dir: tempfile::TempDir,
+}
+
+/// The admin the tests act as: the first user of each test database.
+pub fn admin() -> Actor {
+    Actor::new("admin").unwrap()
 }
 
 #[derive(Default)]
@@ -74,7 +79,7 @@ pub async fn landscape(devices: usize, fleet: FleetConfig) -> Landscape {
         let m =
             rollwright::manifest_file::read_manifest(&fixtures.join(format!("{PRODUCT}-{v}.toml")))
                 .unwrap();
-        store.import_manifest(&m, Utc::now()).unwrap();
+        store.import_manifest(&admin(), &m, Utc::now()).unwrap();
     }
     let mut ids = Vec::with_capacity(devices);
     for n in 0..devices {
@@ -92,7 +97,7 @@ pub async fn landscape(devices: usize, fleet: FleetConfig) -> Landscape {
         }
         .validate()
         .unwrap();
-        ids.push((store.add_device(&d).unwrap().id, fleet_id));
+        ids.push((store.add_device(&admin(), &d).unwrap().id, fleet_id));
     }
     Landscape {
         store,
@@ -132,7 +137,7 @@ pub fn engine(l: &Landscape, clock: Arc<dyn Clock>, notifier: Arc<dyn Notifier>)
 /// engine that is not started, so nothing runs until one is.
 pub async fn approve_without_running(l: &Landscape, update: UpdateId, clock: Arc<dyn Clock>) {
     let engine = engine(l, clock, Arc::new(rollwright::engine::Silent));
-    engine.approve(update, "admin").await.unwrap();
+    engine.approve(&admin(), update).await.unwrap();
     engine.shutdown().await;
 }
 
@@ -147,11 +152,11 @@ impl Landscape {
         let (update, _) = self
             .store
             .create_update(
+                &admin(),
                 NewUpdate {
                     product: PRODUCT.into(),
                     version: TO.into(),
                     title: "Roll out acme-erp 2.4.0".into(),
-                    created_by: "test".into(),
                     window_from: now,
                     window_to: now + chrono::Duration::hours(2),
                     devices,
