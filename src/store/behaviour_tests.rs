@@ -10,7 +10,7 @@ use super::*;
 use crate::domain::Actor;
 
 /// The first user of every test database, hence its admin.
-fn admin() -> Actor {
+pub(super) fn admin() -> Actor {
     Actor::new("admin").unwrap()
 }
 use crate::domain::{
@@ -61,18 +61,18 @@ impl Store {
     }
 }
 
-fn t(h: u32) -> DateTime<Utc> {
+pub(super) fn t(h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2030, 1, 1, h, 0, 0).unwrap()
 }
 
-fn fixture(name: &str) -> Manifest {
+pub(super) fn fixture(name: &str) -> Manifest {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/manifests")
         .join(name);
     crate::manifest_file::read_manifest(&path).unwrap()
 }
 
-fn temp_store() -> (tempfile::TempDir, Store) {
+pub(super) fn temp_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join(DB_FILE_NAME)).unwrap();
     (dir, store)
@@ -109,7 +109,7 @@ fn add_device(store: &Store, name: &str, site: &str, erp_version: &str) -> Devic
 }
 
 /// A catalog with acme-erp 2.3.0 and 2.4.0 and three devices at 2.3.0.
-fn seeded() -> (tempfile::TempDir, Store, Vec<DeviceId>) {
+pub(super) fn seeded() -> (tempfile::TempDir, Store, Vec<DeviceId>) {
     let (dir, store) = temp_store();
     store
         .import_manifest(&admin(), &fixture("acme-erp-2.3.0.toml"), t(0))
@@ -124,7 +124,7 @@ fn seeded() -> (tempfile::TempDir, Store, Vec<DeviceId>) {
     (dir, store, ids)
 }
 
-fn request(devices: &[DeviceId]) -> NewUpdate {
+pub(super) fn request(devices: &[DeviceId]) -> NewUpdate {
     NewUpdate {
         product: "acme-erp".into(),
         version: "2.4.0".into(),
@@ -135,7 +135,7 @@ fn request(devices: &[DeviceId]) -> NewUpdate {
     }
 }
 
-fn count(store: &Store, table: &str) -> i64 {
+pub(super) fn count(store: &Store, table: &str) -> i64 {
     store
         .writer()
         .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))

@@ -333,4 +333,6 @@ mod tests {
 }
 
 #[cfg(test)]
+mod access_tests;
+#[cfg(test)]
 mod behaviour_tests;
