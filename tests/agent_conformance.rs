@@ -1,11 +1,15 @@
 //! The agent protocol's conformance suite: every case runs against a real
-//! agent and a fleet device, both in-process on 127.0.0.1:0, through the
+//! agent and a fleet device, both in-process on 127.0.0.1:0, over plain HTTP
+//! and over TLS with the client pinning the agent's certificate, through the
 //! desktop's client (`rollwright::agent_client`) or, for what the typed client
-//! cannot send, raw HTTP.
+//! cannot send, raw HTTP(S). `pinning` tests the transport itself: a changed
+//! certificate, probing, and the URLs the client refuses.
 
 mod agent_support;
 
-use agent_support::{raw_url, request, start, Agent, Mode, PRODUCT, TOKEN};
+use agent_support::{
+    raw_client, raw_url, request, start_with, Agent, Mode, Transport, PRODUCT, TOKEN,
+};
 use reqwest::Method;
 use rollwright::agent_client::AgentError;
 use rollwright_protocol::{DeploymentState, PROTOCOL_VERSION};
@@ -16,11 +20,19 @@ macro_rules! both_modes {
             use super::*;
             #[tokio::test]
             async fn real() {
-                cases::$case(start(Mode::Real).await).await
+                cases::$case(start_with(Mode::Real, Transport::Plain).await).await
             }
             #[tokio::test]
             async fn fleet() {
-                cases::$case(start(Mode::Fleet).await).await
+                cases::$case(start_with(Mode::Fleet, Transport::Plain).await).await
+            }
+            #[tokio::test]
+            async fn real_tls() {
+                cases::$case(start_with(Mode::Real, Transport::Tls).await).await
+            }
+            #[tokio::test]
+            async fn fleet_tls() {
+                cases::$case(start_with(Mode::Fleet, Transport::Tls).await).await
             }
         }
     )*};
@@ -208,8 +220,13 @@ mod cases {
             let (status, _) = a.raw(Method::GET, "/v1/device", token, None).await;
             assert_eq!(status, 401);
         }
-        let bad = rollwright::agent_client::AgentClient::new(&a.base, "wrong", &Default::default())
-            .unwrap();
+        let bad = rollwright::agent_client::AgentClient::new(
+            &a.base,
+            "wrong",
+            a.pin.as_ref(),
+            &Default::default(),
+        )
+        .unwrap();
         assert_eq!(rejected(bad.health().await.unwrap_err()).0, 401);
         assert!(!a.knows_product().await);
     }
@@ -441,7 +458,7 @@ mod more_cases {
 
     pub async fn the_bearer_scheme_is_case_insensitive(a: Agent) {
         for scheme in ["bearer", "BEARER", "bEaReR"] {
-            let resp = reqwest::Client::new()
+            let resp = raw_client()
                 .get(format!("{}/v1/health", a.base))
                 .header("Authorization", format!("{scheme} {TOKEN}"))
                 .send()
@@ -449,7 +466,7 @@ mod more_cases {
                 .unwrap();
             assert_eq!(resp.status().as_u16(), 200, "{scheme}");
         }
-        let resp = reqwest::Client::new()
+        let resp = raw_client()
             .get(format!("{}/v1/health", a.base))
             .header("Authorization", format!("Bearer {}", TOKEN.to_uppercase()))
             .send()
@@ -660,5 +677,143 @@ trait ModeExt {
 impl ModeExt for Agent {
     fn mode_is_fleet(&self) -> bool {
         matches!(self.mode, Mode::Fleet)
+    }
+}
+
+/// The transport's own rules: the pinned certificate and nothing else.
+mod pinning {
+    use std::sync::atomic::Ordering;
+    use std::time::Duration;
+
+    use super::agent_support::{counting_proxy, options, serve_on, start_with, Mode, Transport};
+    use rollwright::agent_client::{probe_certificate, AgentClient, AgentError};
+    use rollwright_agent::{fleet_app, Fleet, FleetConfig, Token};
+
+    fn config_error(r: Result<AgentClient, AgentError>) -> String {
+        match r {
+            Err(AgentError::Config(m)) => m,
+            other => panic!("expected a Config error, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_changed_certificate_is_refused_naming_both_fingerprints_and_not_retried() {
+        let dir = tempfile::tempdir().unwrap();
+        let router = fleet_app(
+            Fleet::new(FleetConfig::new(1)).unwrap(),
+            Token::new(super::TOKEN).unwrap(),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let first = serve_on(listener, router.clone(), Some(&dir.path().join("a")));
+        let (proxy, connections) = counting_proxy(addr).await;
+        let base = format!("https://{proxy}/devices/dev-00000");
+        let pinned = first.pin.unwrap();
+        let client = AgentClient::new(&base, super::TOKEN, Some(&pinned), &options()).unwrap();
+        client.health().await.unwrap();
+
+        // The device is reinstalled: same address, a new certificate.
+        first.task.abort();
+        let _ = first.task.await;
+        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+        let second = serve_on(listener, router, Some(&dir.path().join("b")));
+        let presented = second.pin.unwrap();
+        assert_ne!(pinned, presented);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+
+        let before = connections.load(Ordering::SeqCst);
+        for _ in 0..3 {
+            let e = client.health().await.unwrap_err();
+            let AgentError::CertificateChanged {
+                pinned: p,
+                presented: q,
+            } = e
+            else {
+                panic!("expected CertificateChanged, got {e:?}");
+            };
+            assert_eq!((p, q), (pinned, presented));
+            assert!(!e.is_transient());
+            let m = e.to_string();
+            assert!(
+                m.contains(&pinned.to_string()) && m.contains(&presented.to_string()),
+                "{m}"
+            );
+            assert!(!m.contains(super::TOKEN), "{m}");
+        }
+        assert_eq!(
+            connections.load(Ordering::SeqCst) - before,
+            3,
+            "one connection per call: nothing retried"
+        );
+
+        // The admin compares the probed fingerprint and trusts it: a client
+        // pinned to the new certificate works, from the same pools.
+        assert_eq!(
+            probe_certificate(&base, &options()).await.unwrap(),
+            presented
+        );
+        let trusted = client
+            .for_device(&base, super::TOKEN, Some(&presented))
+            .unwrap();
+        trusted.health().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn probing_returns_the_fingerprint_the_agent_prints() {
+        for mode in [Mode::Real, Mode::Fleet] {
+            let a = start_with(mode, Transport::Tls).await;
+            let probed = probe_certificate(&a.base, &options()).await.unwrap();
+            assert_eq!(Some(probed), a.pin, "{mode:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn devices_with_other_pins_share_one_pool_handle() {
+        let a = start_with(Mode::Fleet, Transport::Tls).await;
+        let b = start_with(Mode::Real, Transport::Tls).await;
+        let pool = AgentClient::new("http://127.0.0.1", "", None, &options()).unwrap();
+        for agent in [&a, &b] {
+            let c = pool
+                .for_device(&agent.base, super::TOKEN, agent.pin.as_ref())
+                .unwrap();
+            c.health().await.unwrap();
+        }
+        // a's pin does not open b.
+        let wrong = pool
+            .for_device(&b.base, super::TOKEN, a.pin.as_ref())
+            .unwrap();
+        assert!(matches!(
+            wrong.health().await.unwrap_err(),
+            AgentError::CertificateChanged { .. }
+        ));
+    }
+
+    #[tokio::test]
+    async fn https_without_a_pin_is_a_config_error() {
+        let a = start_with(Mode::Fleet, Transport::Tls).await;
+        let e = config_error(AgentClient::new(&a.base, super::TOKEN, None, &options()));
+        assert!(e.contains("pinned"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn plain_http_to_a_non_loopback_host_is_refused_before_connecting() {
+        // 192.0.2.0/24 is TEST-NET-1: never connected, the URL is refused first.
+        let e = config_error(AgentClient::new(
+            "http://192.0.2.1:1",
+            super::TOKEN,
+            None,
+            &options(),
+        ));
+        assert!(e.contains("loopback-only"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_plain_agent_cannot_be_reached_with_https() {
+        let a = start_with(Mode::Fleet, Transport::Plain).await;
+        let https = a.base.replacen("http://", "https://", 1);
+        let pin = rollwright::agent_client::Fingerprint::of_der(b"x");
+        let c = AgentClient::new(&https, super::TOKEN, Some(&pin), &options()).unwrap();
+        let e = c.health().await.unwrap_err();
+        assert!(matches!(e, AgentError::Unreachable(_)), "{e:?}");
     }
 }

@@ -301,6 +301,7 @@ async fn state_file_keeps_inventory_and_installs_across_restart() {
         root,
         dir,
         mode: agent_support::Mode::Fleet,
+        pin: None,
     };
     a.deploy("u-1", "1.0.0").await;
     rollwright_agent::fleet::persist::save_if_dirty(&fleet).unwrap();

@@ -7,26 +7,38 @@ use anyhow::{bail, Context};
 
 use crate::fleet::{faults::Faults, FleetConfig, FleetSpec};
 use crate::real::RealConfig;
+use crate::tls::{TlsSource, Transport};
 
 pub const USAGE: &str = "\
 usage:
-  rollwright-agent serve --data-dir DIR --listen 127.0.0.1:PORT --token-file FILE
-                         [--name NAME] [--label k=v ...]
-  rollwright-agent fleet --devices N --listen 127.0.0.1:PORT --token-file FILE [--spec FILE]
+  rollwright-agent serve --data-dir DIR --listen ADDR:PORT --token-file FILE
+                         [--name NAME] [--label k=v ...] [TLS]
+  rollwright-agent fleet --devices N --listen ADDR:PORT --token-file FILE [--spec FILE]
                          [--install-ms MIN..MAX] [--fail-rate P] [--hang-rate P] [--error-rate P]
-                         [--seed S] [--state-file FILE]";
+                         [--seed S] [--state-file FILE] [TLS]
+  rollwright-agent fingerprint (--tls-dir DIR | --tls-cert FILE)
+TLS is --tls-dir DIR (a self-signed cert.pem/key.pem, generated there if absent)
+or --tls-cert FILE --tls-key FILE (PEM). With either, the agent serves HTTPS.
+Without, it serves plain HTTP on a loopback --listen; any other address gets
+TLS: serve uses DIR/tls under --data-dir, fleet needs TLS flags.
+Over TLS the second line of output is `tls https://ADDR sha256 FINGERPRINT`.";
 
 pub enum Command {
     Serve {
         listen: SocketAddr,
+        /// Plain HTTP (loopback only) or TLS with its certificate's source.
+        transport: Transport,
         token_file: PathBuf,
         config: RealConfig,
     },
     Fleet {
         listen: SocketAddr,
+        transport: Transport,
         token_file: PathBuf,
         config: FleetConfig,
     },
+    /// Print the SHA-256 fingerprint of this certificate and exit.
+    Fingerprint { cert: PathBuf },
 }
 
 pub fn parse(args: &[String]) -> anyhow::Result<Command> {
@@ -46,6 +58,9 @@ pub fn parse(args: &[String]) -> anyhow::Result<Command> {
             "--token-file",
             "--name",
             "--label",
+            "--tls-dir",
+            "--tls-cert",
+            "--tls-key",
         ],
         "fleet" => &[
             "--devices",
@@ -58,7 +73,11 @@ pub fn parse(args: &[String]) -> anyhow::Result<Command> {
             "--error-rate",
             "--seed",
             "--state-file",
+            "--tls-dir",
+            "--tls-cert",
+            "--tls-key",
         ],
+        "fingerprint" => &["--tls-dir", "--tls-cert"],
         other => bail!("unknown command {other:?}\n{USAGE}"),
     };
     if let Some(bad) = flags.keys().find(|f| !allowed.contains(f)) {
@@ -74,8 +93,28 @@ pub fn parse(args: &[String]) -> anyhow::Result<Command> {
     let need = |name: &str| -> anyhow::Result<&str> {
         one(name)?.with_context(|| format!("{name} is required\n{USAGE}"))
     };
+    let tls = match (one("--tls-dir")?, one("--tls-cert")?, one("--tls-key")?) {
+        (None, None, None) => None,
+        (Some(dir), None, None) => Some(TlsSource::Dir(PathBuf::from(dir))),
+        (None, Some(cert), Some(key)) => Some(TlsSource::Files {
+            cert: PathBuf::from(cert),
+            key: PathBuf::from(key),
+        }),
+        (None, Some(cert), None) if mode == "fingerprint" => Some(TlsSource::Files {
+            cert: PathBuf::from(cert),
+            key: PathBuf::new(),
+        }),
+        (Some(_), _, _) => bail!("--tls-dir cannot go with --tls-cert or --tls-key"),
+        _ => bail!("--tls-cert and --tls-key go together"),
+    };
+    if mode == "fingerprint" {
+        let source =
+            tls.with_context(|| format!("--tls-dir or --tls-cert is required\n{USAGE}"))?;
+        return Ok(Command::Fingerprint {
+            cert: source.cert_path(),
+        });
+    }
     let listen: SocketAddr = need("--listen")?.parse().context("--listen")?;
-    crate::check_loopback(&listen)?;
     let token_file = PathBuf::from(need("--token-file")?);
     if mode == "serve" {
         let mut labels = BTreeMap::new();
@@ -89,11 +128,13 @@ pub fn parse(args: &[String]) -> anyhow::Result<Command> {
             "--label",
             labels.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         )?;
+        let data_dir = PathBuf::from(need("--data-dir")?);
         return Ok(Command::Serve {
             listen,
+            transport: crate::tls::transport(&listen, tls, Some(&data_dir.join("tls")))?,
             token_file,
             config: RealConfig {
-                data_dir: PathBuf::from(need("--data-dir")?),
+                data_dir,
                 name: one("--name")?.unwrap_or("agent").to_string(),
                 labels,
             },
@@ -132,6 +173,7 @@ pub fn parse(args: &[String]) -> anyhow::Result<Command> {
     );
     Ok(Command::Fleet {
         listen,
+        transport: crate::tls::transport(&listen, tls, None)?,
         token_file,
         config: FleetConfig {
             devices,
@@ -157,13 +199,84 @@ mod tests {
     }
 
     #[test]
-    fn non_loopback_listen_is_refused() {
+    fn fleet_off_loopback_without_tls_material_is_refused() {
         let err = parse(&args(
             "fleet --devices 3 --listen 0.0.0.0:80 --token-file t",
         ))
         .err()
         .unwrap();
-        assert!(err.to_string().contains("loopback"));
+        assert!(err.to_string().contains("--tls-dir"), "{err}");
+    }
+
+    #[test]
+    fn fleet_off_loopback_with_tls_material_serves_tls() {
+        let Command::Fleet { transport, .. } = parse(&args(
+            "fleet --devices 3 --listen 0.0.0.0:80 --token-file t --tls-dir /etc/agent-tls",
+        ))
+        .unwrap() else {
+            panic!("fleet expected")
+        };
+        assert_eq!(
+            transport,
+            Transport::Tls(TlsSource::Dir("/etc/agent-tls".into()))
+        );
+    }
+
+    #[test]
+    fn serve_off_loopback_serves_tls_from_its_data_dir() {
+        let Command::Serve { transport, .. } = parse(&args(
+            "serve --data-dir /var/lib/agent --listen 0.0.0.0:7878 --token-file t",
+        ))
+        .unwrap() else {
+            panic!("serve expected")
+        };
+        assert_eq!(
+            transport,
+            Transport::Tls(TlsSource::Dir("/var/lib/agent/tls".into()))
+        );
+    }
+
+    #[test]
+    fn loopback_is_plain_http_unless_tls_flags_are_given() {
+        let transport = |extra: &str| {
+            let Command::Serve { transport, .. } = parse(&args(&format!(
+                "serve --data-dir d --listen 127.0.0.1:0 --token-file t {extra}"
+            )))
+            .unwrap() else {
+                panic!("serve expected")
+            };
+            transport
+        };
+        assert_eq!(transport(""), Transport::Plain);
+        assert_eq!(
+            transport("--tls-cert c.pem --tls-key k.pem"),
+            Transport::Tls(TlsSource::Files {
+                cert: "c.pem".into(),
+                key: "k.pem".into()
+            })
+        );
+    }
+
+    #[test]
+    fn tls_flags_must_name_one_source() {
+        let base = "fleet --devices 3 --listen 127.0.0.1:0 --token-file t";
+        for bad in [
+            "--tls-cert c.pem",
+            "--tls-key k.pem",
+            "--tls-dir d --tls-cert c.pem --tls-key k.pem",
+        ] {
+            assert!(parse(&args(&format!("{base} {bad}"))).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn fingerprint_names_the_certificate_file() {
+        let Command::Fingerprint { cert } = parse(&args("fingerprint --tls-dir /d")).unwrap()
+        else {
+            panic!("fingerprint expected")
+        };
+        assert_eq!(cert, PathBuf::from("/d/cert.pem"));
+        assert!(parse(&args("fingerprint")).is_err());
     }
 
     #[test]

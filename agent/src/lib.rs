@@ -11,10 +11,14 @@
 //!   check, recover after a crash.
 //! - [`fleet`]: fleet mode: N simulated devices with deterministic faults.
 //! - [`segments`]: path parameters, refusing non-UTF-8 ones as `400 invalid`.
-//! - [`server`]: HTTP/1.1 serving with the protocol's head size and time limits.
+//! - [`server`]: HTTP/1.1 serving, plain or over TLS, with the protocol's
+//!   head size and time limits.
+//! - [`tls`]: the certificate (self-signed into a directory, or the admin's),
+//!   its fingerprint, and the rule "off loopback only over TLS".
 //! - [`cli`]: command-line arguments of the binary.
 //!
-//! The agent listens on loopback only and never logs per request.
+//! The agent serves plain HTTP on loopback only; any other address is served
+//! over TLS. It never logs per request.
 
 pub mod auth;
 pub mod backend;
@@ -26,6 +30,7 @@ pub mod real;
 pub mod routes;
 pub mod segments;
 pub mod server;
+pub mod tls;
 
 use std::sync::Arc;
 
@@ -68,13 +73,20 @@ pub async fn serve(listener: TcpListener, router: Router) -> std::io::Result<()>
     server::serve_until(listener, router, std::future::pending()).await
 }
 
-/// Refuses anything but a loopback address: the agent is never exposed.
-pub fn check_loopback(addr: &std::net::SocketAddr) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        addr.ip().is_loopback(),
-        "--listen must be a loopback address, not {addr}"
-    );
-    Ok(())
+/// Serves `router` on `listener` over TLS until the process ends.
+pub async fn serve_tls(
+    listener: TcpListener,
+    router: Router,
+    tls: Arc<rustls::ServerConfig>,
+) -> std::io::Result<()> {
+    server::serve_tls_with(
+        listener,
+        router,
+        Some(tls),
+        server::ConnectionLimits::default(),
+        std::future::pending(),
+    )
+    .await
 }
 
 /// Lower-case hex sha256 of `bytes`, as manifests carry it.

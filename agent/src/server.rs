@@ -1,17 +1,21 @@
 //! Serves a router over HTTP/1.1 with the protocol's connection limits: a
 //! request head of at most `MAX_HEAD_BYTES`, sent within `HEAD_TIMEOUT_SECS`
 //! (which also closes idle keep-alive connections). `axum::serve` enforces
-//! neither, so a client could hold a connection open for ever.
+//! neither, so a client could hold a connection open for ever. Over TLS the
+//! handshake gets the same time limit as a request head.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use rollwright_protocol::{HEAD_TIMEOUT_SECS, MAX_HEAD_BYTES};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
 
 use crate::Router;
 
@@ -51,10 +55,23 @@ pub async fn serve_with(
     limits: ConnectionLimits,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
+    serve_tls_with(listener, router, None, limits, shutdown).await
+}
+
+/// Serves `router` as [`serve_with`] does, over TLS when `tls` is given
+/// (every connection, no plain HTTP beside it).
+pub async fn serve_tls_with(
+    listener: TcpListener,
+    router: Router,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.head_timeout)
         .max_buf_size(limits.head_bytes.max(8192));
+    let tls = tls.map(TlsAcceptor::from);
     let (closing, closing_rx) = watch::channel(false);
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
@@ -73,23 +90,41 @@ pub async fn serve_with(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let conn = http.serve_connection(
-            TokioIo::new(stream),
-            TowerToHyperService::new(router.clone()),
-        );
-        let mut closing = closing_rx.clone();
-        connections.spawn(async move {
-            tokio::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => return,
-                _ = closing.wait_for(|c| *c) => conn.as_mut().graceful_shutdown(),
-            }
-            let _ = conn.await;
-        });
+        let (http, router, closing) = (http.clone(), router.clone(), closing_rx.clone());
+        match tls.clone() {
+            None => connections.spawn(serve_connection(http, stream, router, closing)),
+            Some(acceptor) => connections.spawn(async move {
+                // A handshake that does not finish in time, or fails, just
+                // closes the connection; the agent logs nothing per request.
+                let handshake = tokio::time::timeout(limits.head_timeout, acceptor.accept(stream));
+                if let Ok(Ok(stream)) = handshake.await {
+                    serve_connection(http, stream, router, closing).await;
+                }
+            }),
+        };
         // Reap finished connections so the set follows the open ones.
         while connections.try_join_next().is_some() {}
     }
     let _ = closing.send(true);
     while connections.join_next().await.is_some() {}
     Ok(())
+}
+
+/// Serves one connection until it ends, or until `closing` asks it to finish
+/// the request it is on.
+async fn serve_connection<I>(
+    http: hyper::server::conn::http1::Builder,
+    io: I,
+    router: Router,
+    mut closing: watch::Receiver<bool>,
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let conn = http.serve_connection(TokioIo::new(io), TowerToHyperService::new(router));
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => return,
+        _ = closing.wait_for(|c| *c) => conn.as_mut().graceful_shutdown(),
+    }
+    let _ = conn.await;
 }

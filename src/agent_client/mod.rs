@@ -3,10 +3,21 @@
 //! store. It never validates for the agent: the agent is the judge of a
 //! request, and its `ErrorBody` comes back in [`AgentError::Rejected`].
 //!
-//! One [`AgentClient`] per device, all sharing one pooled `reqwest::Client`
-//! (see [`AgentClient::for_device`]). A fleet device is just a base URL
+//! One [`AgentClient`] per device, all sharing connection pools (see
+//! [`AgentClient::for_device`]). A fleet device is just a base URL
 //! `http://127.0.0.1:PORT/devices/{id}`; the client appends `/v1/...`.
+//!
+//! Transport ([`pin`]): plain `http://` only to a loopback host; `https://`
+//! only with the agent certificate's pinned [`Fingerprint`], which replaces
+//! CA and host name checks as SSH's known hosts do. A device presenting
+//! another certificate fails with [`AgentError::CertificateChanged`] until the
+//! admin trusts the new one ([`probe_certificate`] shows it). The token is
+//! never part of an error or a log line.
 
+mod pin;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::header::HeaderValue;
@@ -16,6 +27,8 @@ use rollwright_protocol::{
     ProductState,
 };
 use serde::{de::DeserializeOwned, Serialize};
+
+pub use pin::{Fingerprint, FingerprintError};
 
 /// Settings shared by every device's client.
 #[derive(Debug, Clone)]
@@ -73,6 +86,19 @@ pub enum AgentError {
     /// The base URL or options are unusable. Permanent.
     #[error("bad client configuration: {0}")]
     Config(String),
+    /// The agent presented another TLS certificate than the one pinned for
+    /// it: a reinstalled device, or someone in between. Permanent: the
+    /// device stays refused until the admin trusts the new certificate.
+    #[error(
+        "the device's TLS certificate changed: pinned {pinned}, presented {presented}. \
+         Compare the presented fingerprint with the one the device shows \
+         (`rollwright-agent fingerprint --tls-dir DIR` on the device) and, only \
+         if they match, trust the new certificate"
+    )]
+    CertificateChanged {
+        pinned: Fingerprint,
+        presented: Fingerprint,
+    },
 }
 
 impl AgentError {
@@ -100,7 +126,12 @@ impl AgentError {
     }
 
     fn from_reqwest(e: reqwest::Error) -> Self {
-        if e.is_timeout() {
+        if let Some(m) = pin::mismatch_in(&e) {
+            Self::CertificateChanged {
+                pinned: m.pinned,
+                presented: m.presented,
+            }
+        } else if e.is_timeout() {
             Self::Timeout
         } else if e.is_builder() {
             Self::Config(e.to_string())
@@ -112,11 +143,142 @@ impl AgentError {
     }
 }
 
+/// The `reqwest` clients that every device's [`AgentClient`] made from one
+/// [`AgentClient::new`] shares: one for plain HTTP, one per pinned
+/// certificate (a fleet's devices share one certificate, hence one pool).
+#[derive(Clone)]
+struct Pools {
+    options: ClientOptions,
+    plain: reqwest::Client,
+    /// Built on first use of each pin, kept for the pool's life.
+    pinned: Arc<Mutex<HashMap<Fingerprint, reqwest::Client>>>,
+}
+
+impl Pools {
+    fn new(options: &ClientOptions) -> Result<Pools, AgentError> {
+        let plain = builder(options)
+            .build()
+            .map_err(|e| AgentError::Config(e.to_string()))?;
+        Ok(Pools {
+            options: options.clone(),
+            plain,
+            pinned: Arc::default(),
+        })
+    }
+
+    /// The client for `pin`: plain HTTP without one.
+    fn client(&self, pin: Option<&Fingerprint>) -> Result<reqwest::Client, AgentError> {
+        let Some(pin) = pin else {
+            return Ok(self.plain.clone());
+        };
+        let mut pinned = self.pinned.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = pinned.get(pin) {
+            return Ok(c.clone());
+        }
+        let client = tls_client(&self.options, Some(*pin), Arc::default())?;
+        pinned.insert(*pin, client.clone());
+        Ok(client)
+    }
+}
+
+fn builder(options: &ClientOptions) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .timeout(options.timeout)
+        .connect_timeout(options.connect_timeout)
+        .pool_max_idle_per_host(options.pool_max_idle_per_host)
+        .tcp_nodelay(true)
+        // The protocol has no redirects; following one could leave loopback
+        // or the pinned agent.
+        .redirect(reqwest::redirect::Policy::none())
+}
+
+/// A client that speaks only HTTPS and accepts only `pin` (any certificate
+/// with `None`), recording the certificate presented in `presented`.
+fn tls_client(
+    options: &ClientOptions,
+    pin: Option<Fingerprint>,
+    presented: pin::Presented,
+) -> Result<reqwest::Client, AgentError> {
+    let tls = pin::client_config(pin, presented).map_err(|e| AgentError::Config(e.to_string()))?;
+    builder(options)
+        .https_only(true)
+        .use_preconfigured_tls(tls)
+        .build()
+        .map_err(|e| AgentError::Config(e.to_string()))
+}
+
+/// Connects to the agent at `base_url` (`https://…`), accepting whatever
+/// certificate it presents, and returns that certificate's fingerprint: what
+/// the admin compares with the one the device shows before pinning it, when
+/// adding a device or trusting a changed certificate (trust on first use, as
+/// SSH does). The token is not sent: the agent is not trusted yet.
+pub async fn probe_certificate(
+    base_url: &str,
+    options: &ClientOptions,
+) -> Result<Fingerprint, AgentError> {
+    let url = parse_base(base_url)?;
+    if url.scheme() != "https" {
+        return Err(AgentError::Config(
+            "only an https:// agent URL has a certificate to probe".into(),
+        ));
+    }
+    let presented = pin::Presented::default();
+    let http = tls_client(options, None, presented.clone())?;
+    let mut health = url.clone();
+    health.set_path(&format!("{}/v1/health", url.path().trim_end_matches('/')));
+    // Any answer, 401 included, means the handshake is done; a failure after
+    // it still leaves the certificate recorded.
+    let answer = http.get(health).send().await;
+    let seen = *presented.lock().unwrap_or_else(|p| p.into_inner());
+    match (seen, answer) {
+        (Some(f), _) => Ok(f),
+        (None, Err(e)) => Err(AgentError::from_reqwest(e)),
+        (None, Ok(_)) => Err(AgentError::Protocol(
+            "the agent answered without presenting a certificate".into(),
+        )),
+    }
+}
+
+/// `base_url` parsed and checked for shape: http(s), a host, no query,
+/// fragment or credentials (the token travels in a header, never in a URL).
+fn parse_base(base_url: &str) -> Result<Url, AgentError> {
+    let base = base_url.trim_end_matches('/');
+    let parsed = Url::parse(base)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+        .filter(|u| u.query().is_none() && u.fragment().is_none());
+    let Some(parsed) = parsed else {
+        return Err(AgentError::Config(format!(
+            "{base_url:?} is not an http(s) URL without query or fragment"
+        )));
+    };
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(AgentError::Config(
+            "an agent URL must not carry a user name or password".into(),
+        ));
+    }
+    Ok(parsed)
+}
+
+/// Whether `url`'s host is loopback: 127.0.0.0/8, ::1 or `localhost`.
+fn is_loopback(url: &Url) -> bool {
+    url.host_str().is_some_and(|h| {
+        h.eq_ignore_ascii_case("localhost")
+            || h.trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    })
+}
+
 /// The client of one device's agent: a cheap `Clone` handle.
 #[derive(Clone)]
 pub struct AgentClient {
-    /// Shared by every device's client: one connection pool.
+    /// This device's client, taken from `pools`: plain, or pinned to its
+    /// certificate.
     http: reqwest::Client,
+    /// Shared by every device's client made from the same [`AgentClient::new`].
+    pools: Pools,
     /// Parsed once: a request only sets the path (the base path without its
     /// trailing slash, then `/v1/...`), so the host is not parsed again for
     /// every call of a rollout.
@@ -137,38 +299,65 @@ impl std::fmt::Debug for AgentClient {
 impl AgentClient {
     /// A client for the agent at `base_url` (e.g. `http://127.0.0.1:7878`, or
     /// `http://127.0.0.1:7878/devices/dev-00042` for a fleet device).
-    pub fn new(base_url: &str, token: &str, options: &ClientOptions) -> Result<Self, AgentError> {
-        let http = reqwest::Client::builder()
-            .timeout(options.timeout)
-            .connect_timeout(options.connect_timeout)
-            .pool_max_idle_per_host(options.pool_max_idle_per_host)
-            .tcp_nodelay(true)
-            .build()
-            .map_err(|e| AgentError::Config(e.to_string()))?;
-        Self::with_http(http, base_url, token)
+    /// `https://` needs `pin`, the fingerprint of the agent's certificate;
+    /// `http://` is for a loopback host only, without a pin. Nothing is
+    /// connected before the first call.
+    pub fn new(
+        base_url: &str,
+        token: &str,
+        pin: Option<&Fingerprint>,
+        options: &ClientOptions,
+    ) -> Result<Self, AgentError> {
+        Self::with_pools(Pools::new(options)?, base_url, token, pin)
     }
 
-    /// A client for another device that shares this one's connection pool.
-    pub fn for_device(&self, base_url: &str, token: &str) -> Result<Self, AgentError> {
-        Self::with_http(self.http.clone(), base_url, token)
+    /// A client for another device that shares this one's connection pools.
+    pub fn for_device(
+        &self,
+        base_url: &str,
+        token: &str,
+        pin: Option<&Fingerprint>,
+    ) -> Result<Self, AgentError> {
+        Self::with_pools(self.pools.clone(), base_url, token, pin)
     }
 
-    fn with_http(http: reqwest::Client, base_url: &str, token: &str) -> Result<Self, AgentError> {
-        let base = base_url.trim_end_matches('/');
-        let parsed = Url::parse(base)
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
-            .filter(|u| u.query().is_none() && u.fragment().is_none());
-        let Some(parsed) = parsed else {
-            return Err(AgentError::Config(format!(
-                "{base_url:?} is not an http(s) URL without query or fragment"
-            )));
-        };
+    fn with_pools(
+        pools: Pools,
+        base_url: &str,
+        token: &str,
+        pin: Option<&Fingerprint>,
+    ) -> Result<Self, AgentError> {
+        let parsed = parse_base(base_url)?;
+        match (parsed.scheme(), pin) {
+            ("https", None) => {
+                return Err(AgentError::Config(format!(
+                    "{} is https:// without a pinned certificate: probe its \
+                     fingerprint and let the admin compare and trust it first",
+                    parsed.as_str().trim_end_matches('/')
+                )))
+            }
+            ("http", Some(_)) => {
+                return Err(AgentError::Config(format!(
+                    "{} is plain http://: a pinned certificate needs https://",
+                    parsed.as_str().trim_end_matches('/')
+                )))
+            }
+            ("http", None) if !is_loopback(&parsed) => {
+                return Err(AgentError::Config(format!(
+                    "{} is plain http:// to a host that is not loopback: plain HTTP \
+                     is loopback-only, use https:// with a pinned certificate",
+                    parsed.as_str().trim_end_matches('/')
+                )))
+            }
+            _ => {}
+        }
+        let http = pools.client(pin)?;
         let mut auth = HeaderValue::from_str(&format!("Bearer {token}"))
             .map_err(|_| AgentError::Config("the token must be visible ASCII characters".into()))?;
         auth.set_sensitive(true);
         Ok(Self {
             http,
+            pools,
             base_url: parsed,
             auth,
         })
@@ -369,17 +558,92 @@ mod tests {
         assert!(!AgentError::Rejected { status: 400, body }.is_transient());
     }
 
+    fn new(url: &str, pin: Option<&Fingerprint>) -> Result<AgentClient, AgentError> {
+        AgentClient::new(url, "t0ken", pin, &ClientOptions::default())
+    }
+
+    fn config_error(r: Result<AgentClient, AgentError>) -> String {
+        match r {
+            Err(AgentError::Config(m)) => m,
+            other => panic!("expected a Config error, got {other:?}"),
+        }
+    }
+
     #[test]
     fn base_url_must_be_http() {
-        assert!(AgentClient::new("ftp://x", "t", &ClientOptions::default()).is_err());
-        assert!(AgentClient::new("http://", "t", &ClientOptions::default()).is_err());
-        assert!(AgentClient::new("http://h/?q=1", "t", &ClientOptions::default()).is_err());
-        let c = AgentClient::new(
-            "http://127.0.0.1:1/devices/dev-00001/",
-            "t",
-            &ClientOptions::default(),
-        )
-        .unwrap();
+        assert!(new("ftp://x", None).is_err());
+        assert!(new("http://", None).is_err());
+        assert!(new("http://h/?q=1", None).is_err());
+        let c = new("http://127.0.0.1:1/devices/dev-00001/", None).unwrap();
         assert_eq!(c.base_url(), "http://127.0.0.1:1/devices/dev-00001");
+    }
+
+    #[test]
+    fn plain_http_is_for_loopback_hosts_only() {
+        for ok in [
+            "http://127.0.0.1:1",
+            "http://127.8.9.10:1",
+            "http://[::1]:1",
+            "http://localhost:1",
+            "http://LOCALHOST:1/devices/d",
+        ] {
+            assert!(new(ok, None).is_ok(), "{ok}");
+        }
+        for far in [
+            "http://192.0.2.1:1",
+            "http://[2001:db8::1]:1",
+            "http://agent.example:1",
+            "http://0.0.0.0:1",
+        ] {
+            let e = config_error(new(far, None));
+            assert!(e.contains("loopback-only"), "{far}: {e}");
+        }
+    }
+
+    #[test]
+    fn https_needs_a_pin_and_a_pin_needs_https() {
+        let pin = Fingerprint::of_der(b"cert");
+        let e = config_error(new("https://192.0.2.1:1", None));
+        assert!(e.contains("without a pinned certificate"), "{e}");
+        let e = config_error(new("http://127.0.0.1:1", Some(&pin)));
+        assert!(e.contains("needs https://"), "{e}");
+        assert!(new("https://192.0.2.1:1", Some(&pin)).is_ok());
+    }
+
+    #[test]
+    fn credentials_in_the_url_are_refused_and_never_echoed() {
+        let e = config_error(new("http://admin:hunter2@127.0.0.1:1", None));
+        assert!(!e.contains("hunter2"), "{e}");
+    }
+
+    #[test]
+    fn the_token_is_in_no_error_or_debug_output() {
+        let c = new("http://127.0.0.1:1", None).unwrap();
+        assert!(!format!("{c:?}").contains("t0ken"));
+        let e = config_error(AgentClient::new(
+            "http://192.0.2.1:1",
+            "t0ken",
+            None,
+            &ClientOptions::default(),
+        ));
+        assert!(!e.contains("t0ken"), "{e}");
+    }
+
+    #[test]
+    fn a_changed_certificate_is_permanent_and_names_both_fingerprints() {
+        let (pinned, presented) = (Fingerprint::of_der(b"a"), Fingerprint::of_der(b"b"));
+        let e = AgentError::CertificateChanged { pinned, presented };
+        assert!(!e.is_transient());
+        let m = e.to_string();
+        assert!(m.contains(&pinned.to_string()) && m.contains(&presented.to_string()));
+        assert!(m.contains("certificate changed") && m.contains("trust the new certificate"));
+    }
+
+    #[tokio::test]
+    async fn probing_needs_https() {
+        let e = probe_certificate("http://127.0.0.1:1", &ClientOptions::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(e, AgentError::Config(_)), "{e:?}");
     }
 }

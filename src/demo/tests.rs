@@ -249,13 +249,14 @@ async fn the_fleet_answers_for_exactly_the_devices_the_database_knows() {
     let base = AgentClient::new(
         &devices[0].agent_url,
         &devices[0].agent_token,
+        None,
         &client_options(),
     )
     .unwrap();
     let mut from_agents = BTreeMap::new();
     for d in &devices {
         let info = base
-            .for_device(&d.agent_url, &d.agent_token)
+            .for_device(&d.agent_url, &d.agent_token, None)
             .unwrap()
             .device()
             .await
@@ -292,7 +293,7 @@ async fn a_restart_on_a_taken_port_moves_the_fleet_and_the_device_urls() {
         "{}",
         d.agent_url
     );
-    let client = AgentClient::new(&d.agent_url, &d.agent_token, &client_options()).unwrap();
+    let client = AgentClient::new(&d.agent_url, &d.agent_token, None, &client_options()).unwrap();
     assert_eq!(client.device().await.unwrap().name, d.name);
 }
 

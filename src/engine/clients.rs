@@ -44,7 +44,7 @@ impl Clients {
             .ok_or_else(|| EngineError::Store(StoreError::not_found("device", id)))?;
         let client = self
             .pool
-            .for_device(&device.agent_url, &device.agent_token)
+            .for_device(&device.agent_url, &device.agent_token, None)
             .map_err(|source| EngineError::Agent { device: id, source })?;
         let handle = Arc::new(DeviceHandle {
             name: device.name,

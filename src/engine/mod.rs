@@ -177,7 +177,7 @@ impl Engine {
         config: EngineConfig,
     ) -> Result<Engine, EngineError> {
         // Devices' clients are made from this one to share its connection pool.
-        let pool = AgentClient::new("http://127.0.0.1", "", &config.client)
+        let pool = AgentClient::new("http://127.0.0.1", "", None, &config.client)
             .map_err(EngineError::Client)?;
         let (scheduler, due) = Scheduler::start(clock.clone());
         let failures = notify::spawn_failure_grouper(notifier.clone(), config.failure_group_window);

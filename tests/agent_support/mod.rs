@@ -1,10 +1,15 @@
 //! Starts agents in-process on 127.0.0.1:0 for the agent tests, real or fleet,
-//! and builds valid manifests whose artifacts are real files.
+//! over plain HTTP or TLS (a certificate generated into the agent's temporary
+//! directory, pinned by its client), and builds valid manifests whose
+//! artifacts are real files.
 #![allow(dead_code)]
 
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::{sync::Arc, time::Duration};
 
-use rollwright::agent_client::{AgentClient, ClientOptions};
+use rollwright::agent_client::{AgentClient, ClientOptions, Fingerprint};
+use rollwright_agent::tls::{TlsMaterial, TlsSource};
 use rollwright_agent::{fleet::FleetSpec, Fleet, FleetConfig, RealAgent, RealConfig, Token};
 use rollwright_protocol::{
     ConfigRequest, Deployment, DeploymentRequest, HealthCheck, WireManifest, WireModule,
@@ -19,43 +24,97 @@ pub enum Mode {
     Fleet,
 }
 
+/// How the agent is reached: plain HTTP, or TLS with the client pinning the
+/// agent's certificate (both on 127.0.0.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Plain,
+    Tls,
+}
+
 /// A running agent and a client for (one device of) it.
 pub struct Agent {
     pub client: AgentClient,
     /// Base URL of the device, e.g. `http://127.0.0.1:PORT` or `.../devices/dev-00001`.
     pub base: String,
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (or `https://`).
     pub root: String,
     pub dir: tempfile::TempDir,
     pub mode: Mode,
+    /// The agent certificate's fingerprint, over TLS.
+    pub pin: Option<Fingerprint>,
 }
 
-async fn listen(router: rollwright_agent::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+/// A served agent: its root URL, its certificate's fingerprint over TLS, and
+/// the task serving it (abort it to stop the agent).
+pub struct Served {
+    pub root: String,
+    pub pin: Option<Fingerprint>,
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Serves `router` on `listener`, over TLS with the certificate of `tls_dir`
+/// (generated there if absent) when given.
+pub fn serve_on(
+    listener: tokio::net::TcpListener,
+    router: rollwright_agent::Router,
+    tls_dir: Option<&Path>,
+) -> Served {
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(rollwright_agent::serve(listener, router));
-    format!("http://{addr}")
+    match tls_dir {
+        None => Served {
+            root: format!("http://{addr}"),
+            pin: None,
+            task: tokio::spawn(rollwright_agent::serve(listener, router)),
+        },
+        Some(dir) => {
+            let tls = TlsMaterial::load(&TlsSource::Dir(dir.to_path_buf())).unwrap();
+            // The fingerprint as the agent prints it, parsed as the admin's
+            // copy would be.
+            let pin: Fingerprint = tls.fingerprint().parse().unwrap();
+            let config = tls.server_config().unwrap();
+            Served {
+                root: format!("https://{addr}"),
+                pin: Some(pin),
+                task: tokio::spawn(rollwright_agent::serve_tls(listener, router, config)),
+            }
+        }
+    }
+}
+
+async fn listen(router: rollwright_agent::Router, tls_dir: Option<&Path>) -> Served {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    serve_on(listener, router, tls_dir)
+}
+
+fn tls_dir(dir: &tempfile::TempDir, transport: Transport) -> Option<PathBuf> {
+    (transport == Transport::Tls).then(|| dir.path().join("tls"))
 }
 
 pub async fn start(mode: Mode) -> Agent {
+    start_with(mode, Transport::Plain).await
+}
+
+pub async fn start_with(mode: Mode, transport: Transport) -> Agent {
     match mode {
         Mode::Real => {
             let dir = tempfile::tempdir().unwrap();
             let agent = RealAgent::open(real_config(&dir)).unwrap();
-            let root = listen(rollwright_agent::app(
-                Arc::new(agent),
-                Token::new(TOKEN).unwrap(),
-            ))
+            let served = listen(
+                rollwright_agent::app(Arc::new(agent), Token::new(TOKEN).unwrap()),
+                tls_dir(&dir, transport).as_deref(),
+            )
             .await;
             Agent {
-                client: client(&root),
-                base: root.clone(),
-                root,
+                client: pinned_client(&served.root, served.pin.as_ref()),
+                base: served.root.clone(),
+                root: served.root,
                 dir,
                 mode,
+                pin: served.pin,
             }
         }
-        Mode::Fleet => start_fleet(FleetConfig::new(3), "dev-00001").await,
+        Mode::Fleet => start_fleet_with(FleetConfig::new(3), "dev-00001", transport).await,
     }
 }
 
@@ -68,29 +127,73 @@ pub fn real_config(dir: &tempfile::TempDir) -> RealConfig {
 }
 
 pub async fn start_fleet(cfg: FleetConfig, device: &str) -> Agent {
+    start_fleet_with(cfg, device, Transport::Plain).await
+}
+
+pub async fn start_fleet_with(cfg: FleetConfig, device: &str, transport: Transport) -> Agent {
     let dir = tempfile::tempdir().unwrap();
     let fleet = Fleet::new(cfg).unwrap();
-    let root = listen(rollwright_agent::fleet_app(
-        fleet,
-        Token::new(TOKEN).unwrap(),
-    ))
+    let served = listen(
+        rollwright_agent::fleet_app(fleet, Token::new(TOKEN).unwrap()),
+        tls_dir(&dir, transport).as_deref(),
+    )
     .await;
-    let base = format!("{root}/devices/{device}");
+    let base = format!("{}/devices/{device}", served.root);
     Agent {
-        client: client(&base),
+        client: pinned_client(&base, served.pin.as_ref()),
         base,
-        root,
+        root: served.root,
         dir,
         mode: Mode::Fleet,
+        pin: served.pin,
     }
 }
 
-pub fn client(base: &str) -> AgentClient {
-    let opts = ClientOptions {
+pub fn options() -> ClientOptions {
+    ClientOptions {
         timeout: Duration::from_secs(5),
         ..ClientOptions::default()
-    };
-    AgentClient::new(base, TOKEN, &opts).unwrap()
+    }
+}
+
+/// A client of a loopback agent over plain HTTP.
+pub fn client(base: &str) -> AgentClient {
+    pinned_client(base, None)
+}
+
+pub fn pinned_client(base: &str, pin: Option<&Fingerprint>) -> AgentClient {
+    AgentClient::new(base, TOKEN, pin, &options()).unwrap()
+}
+
+/// For raw requests, which test what the agent answers, not pinning: any
+/// certificate is accepted.
+pub fn raw_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap()
+}
+
+/// A TCP forwarder on 127.0.0.1 in front of `target` that counts the
+/// connections made through it.
+pub async fn counting_proxy(
+    target: std::net::SocketAddr,
+) -> (std::net::SocketAddr, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let count = Arc::new(AtomicUsize::new(0));
+    let counted = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            counted.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    (addr, count)
 }
 
 pub fn spec(json: &str) -> FleetSpec {
@@ -203,7 +306,7 @@ pub async fn raw_url(
     token: Option<&str>,
     body: Option<Vec<u8>>,
 ) -> (u16, Option<String>, serde_json::Value) {
-    let mut req = reqwest::Client::new().request(method, url);
+    let mut req = raw_client().request(method, url);
     if let Some(t) = token {
         req = req.header("Authorization", format!("Bearer {t}"));
     }

@@ -186,6 +186,7 @@ impl Landscape {
         AgentClient::new(
             &format!("{}/devices/{fleet_id}", self.root),
             TOKEN,
+            None,
             &ClientOptions::default(),
         )
         .unwrap()
