@@ -1,6 +1,6 @@
 // Generated from the Rust types by src-tauri/src/bindings.rs; do not edit.
 
-export type ErrorCode = "invalid_input" | "not_found" | "conflict" | "internal";
+export type ErrorCode = "invalid_input" | "not_found" | "conflict" | "forbidden" | "internal";
 
 export type IpcError = { code: ErrorCode, message: string, };
 
@@ -21,3 +21,29 @@ export type UpdateRow = { id: number, title: string, product: string, version: s
 end: string, end_is_actual: boolean, };
 
 export type Activity = { running: number, waiting: number, };
+
+export type Role = "admin" | "viewer";
+
+export type AuditOutcome = "done" | "refused" | "failed";
+
+export type Me = { name: string, role: Role, };
+
+export type UserRow = { name: string, role: Role, granted_by: string, granted_at: string, };
+
+export type AuditQuery = { actor: string | null, 
+/**
+ * An action's audit name, e.g. `update.create`.
+ */
+action: string | null, outcome: AuditOutcome | null, text: string | null, 
+/**
+ * Only entries older than this sequence number (the next page).
+ */
+before: number | null, };
+
+export type AuditRow = { seq: number, at: string, actor: string, role: Role, action: string, objects: string, outcome: AuditOutcome, detail: string, hash: string, };
+
+export type ChainStatus = { entries: number, head_seq: number | null, head_hash: string | null, 
+/**
+ * The first entry that does not fit, and why; none when intact.
+ */
+broken_seq: number | null, broken_reason: string | null, };
