@@ -487,3 +487,72 @@ async fn shutdown_leaves_work_at_a_durable_point_that_the_next_start_finishes() 
         assert_eq!((du.attempts, du.resumes), (1, 1));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_may_not_approve_or_cancel_and_every_attempt_is_on_record() {
+    use rollwright::domain::{Action, Actor, AuditOutcome, ErrorCode};
+    use rollwright::store::{AuditFilter, MAX_AUDIT_PAGE};
+
+    let l = landscape(2, FleetConfig::new(0)).await;
+    let t0 = Utc::now();
+    let engine = engine(
+        &l,
+        Arc::new(ManualClock::new(t0)),
+        Arc::new(Recorder::default()),
+    );
+    engine.start().await.unwrap();
+    let update = l.create_update(&[DeployOption::At(t0 + chrono::Duration::hours(1))], t0);
+    let du = l.store.device_updates_of(update).unwrap().remove(0);
+    let vic = Actor::new("vic").unwrap();
+
+    let refusals = [
+        engine.approve(&vic, update).await.unwrap_err(),
+        engine.cancel_update(&vic, update).await.unwrap_err(),
+        engine.cancel_device_update(&vic, &du.id).await.unwrap_err(),
+    ];
+    for e in &refusals {
+        assert_eq!(e.code(), ErrorCode::Forbidden, "{e}");
+        assert!(e.to_string().starts_with("vic is a viewer"), "{e}");
+    }
+    assert!(l
+        .store
+        .update(update)
+        .unwrap()
+        .unwrap()
+        .approved_at
+        .is_none());
+    assert_eq!(statuses(&l, update).get(&Scheduled), Some(&2));
+
+    assert_eq!(engine.cancel_update(&admin(), update).await.unwrap(), 2);
+    let again = engine.cancel_update(&admin(), update).await.unwrap_err();
+    assert_eq!(again.code(), ErrorCode::Conflict);
+
+    let mut log = l
+        .store
+        .audit_log(&AuditFilter::default(), MAX_AUDIT_PAGE)
+        .unwrap();
+    log.reverse();
+    let tail: Vec<_> = log[log.len() - 5..]
+        .iter()
+        .map(|e| (e.record.actor.as_str(), e.record.action, e.record.outcome))
+        .collect();
+    assert_eq!(
+        tail,
+        vec![
+            ("vic", Action::ApproveUpdate, AuditOutcome::Refused),
+            ("vic", Action::CancelUpdate, AuditOutcome::Refused),
+            ("vic", Action::CancelDeviceUpdate, AuditOutcome::Refused),
+            ("admin", Action::CancelUpdate, AuditOutcome::Done),
+            ("admin", Action::CancelUpdate, AuditOutcome::Failed),
+        ]
+    );
+    assert_eq!(
+        log[log.len() - 2].record.detail,
+        "cancelling 2 device updates"
+    );
+    assert!(log[log.len() - 1]
+        .record
+        .detail
+        .contains("nothing to cancel"));
+    assert_eq!(l.store.verify_audit().unwrap().broken, None);
+}

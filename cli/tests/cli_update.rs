@@ -42,7 +42,6 @@ fn create_args<'a>(overrides: &[(&'a str, &'a str)], devices: &[&'a str]) -> Vec
         ("--product", "acme-erp"),
         ("--version", "2.4.0"),
         ("--title", "ERP 2.4"),
-        ("--by", "alice"),
         ("--from", FROM),
         ("--to", TO),
     ];
@@ -68,7 +67,9 @@ fn an_update_is_created_with_one_device_update_per_chosen_device() {
     ));
     assert_eq!(v["update"]["product"], "acme-erp");
     assert_eq!(v["update"]["version"], "2.4.0");
-    assert_eq!(v["update"]["created_by"], "alice");
+    // Who created it is the account that ran the command.
+    let me = rollwright::os_user::os_actor().unwrap();
+    assert_eq!(v["update"]["created_by"], me.name());
     let dus = v["device_updates"].as_array().unwrap();
     assert_eq!(dus.len(), 2);
     assert_eq!(dus[0]["option"]["kind"], "now");
