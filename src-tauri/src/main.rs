@@ -9,6 +9,7 @@ mod bindings;
 mod commands;
 mod dto;
 mod error;
+mod lockdown;
 mod notifier;
 mod state;
 mod tray;
