@@ -124,19 +124,10 @@ pub fn fingerprint_of_file(path: &Path) -> anyhow::Result<String> {
     Ok(fingerprint(&read_certs(path)?[0]))
 }
 
-/// SHA-256 of a DER certificate as upper-case hex pairs joined by `:`, the
-/// form `openssl x509 -fingerprint -sha256` shows.
+/// The certificate's fingerprint in the form clients pin
+/// ([`rollwright_protocol::Fingerprint`]).
 pub fn fingerprint(der: &[u8]) -> String {
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(der);
-    let mut out = String::with_capacity(digest.len() * 3);
-    for (i, b) in digest.iter().enumerate() {
-        if i > 0 {
-            out.push(':');
-        }
-        out.push_str(&format!("{b:02X}"));
-    }
-    out
+    rollwright_protocol::Fingerprint::of_der(der).to_string()
 }
 
 fn read_certs(path: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {

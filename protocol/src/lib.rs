@@ -7,8 +7,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+mod fingerprint;
 pub mod validate;
 
+pub use fingerprint::{Fingerprint, FingerprintError};
 pub use validate::Invalid;
 
 /// Current protocol version; every route is served under `/v{PROTOCOL_VERSION}`.

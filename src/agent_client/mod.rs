@@ -28,7 +28,7 @@ use rollwright_protocol::{
 };
 use serde::{de::DeserializeOwned, Serialize};
 
-pub use pin::{Fingerprint, FingerprintError};
+pub use rollwright_protocol::{Fingerprint, FingerprintError};
 
 /// Settings shared by every device's client.
 #[derive(Debug, Clone)]

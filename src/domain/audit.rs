@@ -273,14 +273,14 @@ mod tests {
     fn every_field_is_in_the_hash() {
         let base = record(1);
         let h = base.chain_hash(1, GENESIS);
-        let variants: Vec<Box<dyn Fn(&mut AuditRecord)>> = vec![
-            Box::new(|r| r.at += chrono::TimeDelta::milliseconds(1)),
-            Box::new(|r| r.actor.push('x')),
-            Box::new(|r| r.role = Role::Viewer),
-            Box::new(|r| r.action = Action::CancelUpdate),
-            Box::new(|r| r.objects.push('x')),
-            Box::new(|r| r.outcome = AuditOutcome::Failed),
-            Box::new(|r| r.detail.push('x')),
+        let variants: [fn(&mut AuditRecord); 7] = [
+            |r| r.at += chrono::TimeDelta::milliseconds(1),
+            |r| r.actor.push('x'),
+            |r| r.role = Role::Viewer,
+            |r| r.action = Action::CancelUpdate,
+            |r| r.objects.push('x'),
+            |r| r.outcome = AuditOutcome::Failed,
+            |r| r.detail.push('x'),
         ];
         for (i, change) in variants.iter().enumerate() {
             let mut r = base.clone();

@@ -391,7 +391,7 @@ impl Engine {
     ) -> Result<Role, EngineError> {
         let store = self.inner.store.clone();
         let (actor, objects) = (actor.clone(), objects.to_owned());
-        Ok(blocking(move || store.authorize(&actor, action, &objects)).await?)
+        blocking(move || store.authorize(&actor, action, &objects)).await
     }
 
     /// Appends the outcome of an action [`Engine::authorize`] allowed. The
