@@ -556,3 +556,68 @@ async fn a_viewer_may_not_approve_or_cancel_and_every_attempt_is_on_record() {
         .contains("nothing to cancel"));
     assert_eq!(l.store.verify_audit().unwrap().broken, None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_https_agent_is_reached_only_through_its_pinned_certificate() {
+    use rollwright::domain::Fingerprint;
+
+    let tls = tempfile::tempdir().unwrap();
+    let l = landscape_over(1, FleetConfig::new(0), Some(tls.path())).await;
+    let (id, name) = (l.devices[0].0, l.devices[0].1.clone());
+    let real = l
+        .store
+        .device(id)
+        .unwrap()
+        .unwrap()
+        .tls_fingerprint
+        .unwrap();
+    // As if the agent's certificate had changed since it was pinned.
+    let other = Fingerprint::of_der(b"another certificate");
+    l.store.trust_certificate(&admin(), &name, &other).unwrap();
+
+    let engine = engine(
+        &l,
+        Arc::new(rollwright::engine::SystemClock),
+        Arc::new(Recorder::default()),
+    );
+    engine.start().await.unwrap();
+    let refused = l.create_update(&[DeployOption::Now], Utc::now());
+    engine.approve(&admin(), refused).await.unwrap();
+    eventually(
+        "refused at the handshake",
+        Duration::from_secs(20),
+        async || statuses(&l, refused).get(&Error) == Some(&1),
+    )
+    .await;
+    let du = l.store.device_updates_of(refused).unwrap().remove(0);
+    assert_eq!(du.attempts, 1, "a changed certificate is not retried");
+    let log: Vec<String> = l
+        .store
+        .log_of(&du.id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.message)
+        .collect();
+    let said = log.join("\n");
+    assert!(said.contains(&other.to_string()), "{said}");
+    assert!(said.contains(&real.to_string()), "{said}");
+    assert!(!said.contains(TOKEN), "{said}");
+
+    // The admin compares and trusts the agent's certificate: the same engine
+    // reads the new pin, cleans up the failed update and deploys the next.
+    engine
+        .trust_certificate(&admin(), &name, &real)
+        .await
+        .unwrap();
+    engine.cancel_update(&admin(), refused).await.unwrap();
+    eventually("cleaned up", Duration::from_secs(20), async || {
+        statuses(&l, refused).get(&Cancelled) == Some(&1)
+    })
+    .await;
+    let update = l.create_update(&[DeployOption::Now], Utc::now());
+    engine.approve(&admin(), update).await.unwrap();
+    eventually("deployed over TLS", Duration::from_secs(30), async || {
+        statuses(&l, update).get(&Succeeded) == Some(&1)
+    })
+    .await;
+}

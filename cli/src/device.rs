@@ -2,8 +2,9 @@
 //! `NewDevice`; the domain validates it.
 
 use clap::{Args, Subcommand};
-use rollwright::domain::{Actor, NewDevice, ValidationError};
-use rollwright::store::Store;
+use rollwright::agent_client::{probe_certificate, ClientOptions, FingerprintError};
+use rollwright::domain::{Actor, ErrorCode, Fingerprint, NewDevice, ValidationError};
+use rollwright::store::{Store, StoreError};
 
 use crate::{show, CliError, Out};
 
@@ -15,6 +16,14 @@ pub(crate) enum Cmd {
     List,
     /// Remove a device without update history.
     Remove { name: String },
+    /// Pin the certificate an https:// agent presents now, after it changed.
+    /// Without --fingerprint, shows it for you to compare; nothing is saved.
+    Trust {
+        name: String,
+        /// The new certificate's fingerprint, as you compared it.
+        #[arg(long)]
+        fingerprint: Option<String>,
+    },
 }
 
 #[derive(Args)]
@@ -26,6 +35,11 @@ pub(crate) struct DeviceAdd {
     /// The bearer token the agent expects.
     #[arg(long)]
     token: String,
+    /// For an https:// agent: its certificate's SHA-256 fingerprint, as the
+    /// agent prints it. Without it, the certificate presented is shown for
+    /// you to compare, and nothing is saved.
+    #[arg(long)]
+    tls_fingerprint: Option<String>,
     /// A label, key=value; repeatable.
     #[arg(long = "label")]
     labels: Vec<String>,
@@ -40,9 +54,42 @@ pub(crate) struct DeviceAdd {
 pub(crate) fn run(store: &Store, out: &Out, actor: &Actor, cmd: &Cmd) -> Result<(), CliError> {
     match cmd {
         Cmd::Add(a) => {
+            if a.url.trim().starts_with("https://") && a.tls_fingerprint.is_none() {
+                let presented = presented_certificate(&a.url)?;
+                return Err(refused_to_compare(&format!(
+                    "the agent at {} presents the certificate\n  sha256 {presented}\n\
+                     Compare it with the agent's own (`rollwright-agent fingerprint --tls-dir DIR`) \
+                     and, if they match, add the device with --tls-fingerprint {presented}",
+                    a.url
+                )));
+            }
             let device = store.add_device(actor, &new_device(a)?.validate()?)?;
             out.print(&device, || {
                 format!("added device {} (id {})", device.name, device.id)
+            });
+        }
+        Cmd::Trust { name, fingerprint } => {
+            let device = store
+                .device_by_name(name)?
+                .ok_or_else(|| StoreError::not_found("device", name))?;
+            let Some(fingerprint) = fingerprint else {
+                let presented = presented_certificate(&device.agent_url)?;
+                let pinned = device
+                    .tls_fingerprint
+                    .map_or("nothing (plain http)".to_owned(), |f| f.to_string());
+                return Err(refused_to_compare(&format!(
+                    "device {name} presents the certificate\n  sha256 {presented}\n\
+                     pinned is\n  sha256 {pinned}\n\
+                     Compare it with the agent's own and, if it is the one you expect, \
+                     run again with --fingerprint {presented}"
+                )));
+            };
+            let fingerprint: Fingerprint = fingerprint.parse().map_err(|e: FingerprintError| {
+                ValidationError::new("--fingerprint", e.to_string())
+            })?;
+            let device = store.trust_certificate(actor, name, &fingerprint)?;
+            out.print(&device, || {
+                format!("device {name} now trusts the certificate sha256 {fingerprint}")
             });
         }
         Cmd::List => {
@@ -109,7 +156,28 @@ fn new_device(a: &DeviceAdd) -> Result<NewDevice, ValidationError> {
         name: a.name.clone(),
         agent_url: a.url.clone(),
         agent_token: a.token.clone(),
+        tls_fingerprint: a.tls_fingerprint.clone(),
         labels: a.labels.clone(),
         products,
     })
+}
+
+/// The certificate an https agent presents now (nothing is sent but the
+/// handshake and an unauthenticated health check).
+fn presented_certificate(url: &str) -> Result<Fingerprint, CliError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?;
+    runtime
+        .block_on(probe_certificate(url.trim(), &ClientOptions::default()))
+        .map_err(|e| anyhow::anyhow!("cannot read the certificate of {url}: {e}").into())
+}
+
+/// Nothing was saved: the admin must compare a fingerprint first.
+fn refused_to_compare(message: &str) -> CliError {
+    CliError::Refused {
+        code: ErrorCode::Conflict,
+        message: message.to_owned(),
+    }
 }

@@ -37,6 +37,62 @@ impl Invalid {
     }
 }
 
+/// How Rollwright reaches an agent, decided by its URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// `http://`: only to an agent on the same machine (loopback).
+    Plain,
+    /// `https://`: any host, the agent's certificate pinned.
+    Tls,
+}
+
+/// An agent's base URL: `https://HOST[:PORT][/PATH]`, or `http://` to a
+/// loopback host; no credentials, query or fragment (the token travels in
+/// a header, never in a URL).
+pub fn agent_url(field: &str, url: &str) -> Result<Transport, Invalid> {
+    let (transport, rest) = match (url.strip_prefix("https://"), url.strip_prefix("http://")) {
+        (Some(rest), _) => (Transport::Tls, rest),
+        (None, Some(rest)) => (Transport::Plain, rest),
+        _ => {
+            return Err(Invalid::new(
+                field,
+                format!("must be an http:// or https:// URL (got {url:?})"),
+            ))
+        }
+    };
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) || rest.contains(['?', '#', '@']) {
+        return Err(Invalid::new(
+            field,
+            "must be a plain URL: no spaces, user name, query or fragment",
+        ));
+    }
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    if host.is_empty() {
+        return Err(Invalid::new(field, format!("has no host (got {url:?})")));
+    }
+    if transport == Transport::Plain && !is_loopback_host(host) {
+        return Err(Invalid::new(
+            field,
+            format!("plain http:// reaches only agents on this machine (loopback), not {host}; use https:// with the agent's certificate pinned"),
+        ));
+    }
+    Ok(transport)
+}
+
+/// 127.0.0.0/8, ::1 or `localhost`.
+pub fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Product and module names: 1–64 of `[a-z0-9._-]`, starting with a letter or
 /// digit, never containing `..`. They appear in agent URL paths and are
 /// directory names on devices, so nothing a path or a file system would mind.
@@ -476,5 +532,35 @@ mod tests {
         assert!(artifact("a", "https://").is_err());
         assert!(artifact("a", "https://a.example/x\u{1}y").is_err());
         assert!(artifact("a", "https://a.example/x y").is_err());
+    }
+
+    #[test]
+    fn agent_urls_are_https_anywhere_or_http_on_loopback_only() {
+        for (url, want) in [
+            ("http://127.0.0.1:7000/devices/a", Transport::Plain),
+            ("http://localhost:7000", Transport::Plain),
+            ("http://[::1]:7000", Transport::Plain),
+            ("https://10.0.0.5:7443", Transport::Tls),
+            ("https://edge-01.plant.example", Transport::Tls),
+        ] {
+            assert_eq!(agent_url("agent_url", url), Ok(want), "{url}");
+        }
+        for bad in [
+            "http://10.0.0.5:7000",
+            "http://edge-01.plant.example",
+            "ftp://127.0.0.1",
+            "https://",
+            "https://user:pw@host",
+            "https://host/?token=x",
+            "https://ho st",
+            "127.0.0.1:7000",
+        ] {
+            let e = agent_url("agent_url", bad).unwrap_err();
+            assert_eq!(e.field, "agent_url", "{bad}");
+        }
+        assert!(agent_url("u", "http://10.0.0.5")
+            .unwrap_err()
+            .message
+            .contains("use https://"));
     }
 }

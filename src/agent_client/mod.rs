@@ -262,13 +262,8 @@ fn parse_base(base_url: &str) -> Result<Url, AgentError> {
 
 /// Whether `url`'s host is loopback: 127.0.0.0/8, ::1 or `localhost`.
 fn is_loopback(url: &Url) -> bool {
-    url.host_str().is_some_and(|h| {
-        h.eq_ignore_ascii_case("localhost")
-            || h.trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback())
-    })
+    url.host_str()
+        .is_some_and(rollwright_protocol::validate::is_loopback_host)
 }
 
 /// The client of one device's agent: a cheap `Clone` handle.

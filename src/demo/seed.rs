@@ -75,6 +75,7 @@ pub fn seed(
                 name: d.name.clone(),
                 agent_url: format!("{}/devices/{}", fleet.url(), d.fleet_id),
                 agent_token: fleet.token.clone(),
+                tls_fingerprint: None,
                 labels: d.labels.iter().map(|(k, v)| format!("{k}={v}")).collect(),
                 products,
             }

@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use rollwright_protocol::validate::Transport;
+pub use rollwright_protocol::Fingerprint;
+
 use super::version::{NotHigher, Version};
 use super::{DeviceId, ProductName, ValidationError};
 
@@ -23,6 +26,8 @@ pub struct Device {
     /// the UI or logs.
     #[serde(skip)]
     pub agent_token: String,
+    /// The pinned certificate of an `https://` agent; `None` on loopback.
+    pub tls_fingerprint: Option<Fingerprint>,
     pub labels: Labels,
     pub products: BTreeMap<ProductName, ProductVersions>,
 }
@@ -40,6 +45,9 @@ pub struct NewDevice {
     pub name: String,
     pub agent_url: String,
     pub agent_token: String,
+    /// For an `https://` agent: the certificate fingerprint the admin
+    /// compared with the one the agent prints (`AB:CD:…`).
+    pub tls_fingerprint: Option<String>,
     /// `key=value` strings as typed.
     pub labels: Vec<String>,
     /// Known versions at registration, e.g. from an inventory import.
@@ -52,6 +60,7 @@ pub struct ValidDevice {
     pub name: String,
     pub agent_url: String,
     pub agent_token: String,
+    pub tls_fingerprint: Option<Fingerprint>,
     pub labels: Labels,
     pub products: BTreeMap<ProductName, ProductVersions>,
 }
@@ -74,19 +83,28 @@ impl NewDevice {
                 "must not contain '/', '\\' or control characters",
             ));
         }
-        // With trailing slashes gone, a bare `http://` no longer starts with
-        // the scheme: whatever passes has something after it.
+        // With trailing slashes gone, a bare `http://` has no host left.
         let url = self.agent_url.trim().trim_end_matches('/').to_owned();
-        let scheme_ok = ["http://", "https://"].iter().any(|p| url.starts_with(p));
-        if !scheme_ok || url.chars().any(|c| c.is_whitespace()) {
-            return Err(ValidationError::new(
-                "agent_url",
-                format!(
-                    "must be an http:// or https:// URL (got {:?})",
-                    self.agent_url
-                ),
-            ));
-        }
+        let transport = rollwright_protocol::validate::agent_url("agent_url", &url)?;
+        let tls_fingerprint = match (transport, self.tls_fingerprint.as_deref().map(str::trim)) {
+            (Transport::Tls, Some(f)) if !f.is_empty() => Some(
+                f.parse::<Fingerprint>()
+                    .map_err(|e| ValidationError::new("tls_fingerprint", e.to_string()))?,
+            ),
+            (Transport::Tls, _) => {
+                return Err(ValidationError::new(
+                    "tls_fingerprint",
+                    "is required for an https:// agent: the SHA-256 fingerprint it prints on start (or `rollwright-agent fingerprint`), compared by you",
+                ))
+            }
+            (Transport::Plain, Some(f)) if !f.is_empty() => {
+                return Err(ValidationError::new(
+                    "tls_fingerprint",
+                    "only an https:// agent has a certificate to pin",
+                ))
+            }
+            (Transport::Plain, _) => None,
+        };
         if self.agent_token.is_empty() || self.agent_token.chars().any(|c| c.is_whitespace()) {
             return Err(ValidationError::new(
                 "agent_token",
@@ -123,6 +141,7 @@ impl NewDevice {
             name,
             agent_url: url,
             agent_token: self.agent_token,
+            tls_fingerprint,
             labels,
             products,
         })
@@ -256,6 +275,7 @@ mod tests {
             name: name.into(),
             agent_url: "http://127.0.0.1:1".into(),
             agent_token: "t".into(),
+            tls_fingerprint: None,
             labels: Labels::new(),
             products: [(product, pv(c, d))].into(),
         }
@@ -348,6 +368,7 @@ mod tests {
             name: "berlin-01".into(),
             agent_url: "http://127.0.0.1:9000/devices/1/".into(),
             agent_token: "secret".into(),
+            tls_fingerprint: None,
             labels: vec!["site=berlin".into()],
             products: [(
                 "acme-erp".into(),
@@ -378,6 +399,7 @@ mod tests {
             name: "berlin-01".into(),
             agent_url: "http://127.0.0.1:9000".into(),
             agent_token: "secret".into(),
+            tls_fingerprint: None,
             labels: vec![],
             products: BTreeMap::new(),
         }
@@ -408,13 +430,16 @@ mod tests {
     }
 
     #[test]
-    fn an_agent_url_is_http_or_https_with_a_host_and_no_spaces() {
+    fn an_agent_url_is_https_or_http_on_loopback_with_a_host_and_no_spaces() {
+        let pin = Fingerprint::of_der(b"cert").to_string();
         let at = |url: &str| NewDevice {
             agent_url: url.into(),
+            tls_fingerprint: url.starts_with("https").then(|| pin.clone()),
             ..new_device()
         };
         for ok in [
-            "http://h",
+            "http://127.0.0.1:7000",
+            "http://localhost",
             "https://h",
             "https://device-7.plant.example:8443/",
         ] {
@@ -424,6 +449,7 @@ mod tests {
             "http://",
             "https://",
             "http:///",
+            "http://device-7.plant.example",
             "ftp://device-7.plant.example",
             "device-7.plant.example:8443",
             "http://device 7",
@@ -433,9 +459,35 @@ mod tests {
     }
 
     #[test]
+    fn an_https_agent_needs_a_pinned_fingerprint_and_a_plain_one_none() {
+        let device = |url: &str, pin: Option<&str>| NewDevice {
+            agent_url: url.into(),
+            tls_fingerprint: pin.map(str::to_owned),
+            ..new_device()
+        };
+        let pin = Fingerprint::of_der(b"cert");
+        let valid = device("https://edge-7:7443", Some(&pin.to_string().to_lowercase()))
+            .validate()
+            .unwrap();
+        assert_eq!(valid.tls_fingerprint, Some(pin));
+        for (url, fp) in [
+            ("https://edge-7:7443", None),
+            ("https://edge-7:7443", Some("  ")),
+            ("https://edge-7:7443", Some("AB:CD")),
+            ("http://127.0.0.1:7000", Some(pin.to_string().as_str())),
+        ] {
+            let e = device(url, fp).validate().unwrap_err();
+            assert_eq!(e.field, "tls_fingerprint", "{url} {fp:?}: {e}");
+        }
+        let e = device("https://edge-7:7443", None).validate().unwrap_err();
+        assert!(e.rule.contains("fingerprint it prints"), "{e}");
+    }
+
+    #[test]
     fn an_agent_token_is_non_empty_and_without_whitespace() {
         let with = |token: &str| NewDevice {
             agent_token: token.into(),
+            tls_fingerprint: None,
             ..new_device()
         };
         assert_eq!(field_of(with("s3cr3t-token")), None);

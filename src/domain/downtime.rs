@@ -222,6 +222,7 @@ mod tests {
             name: format!("dev-{id}"),
             agent_url: "http://127.0.0.1:1".into(),
             agent_token: "t".into(),
+            tls_fingerprint: None,
             labels: site
                 .map(|s| [("site".to_owned(), s.to_owned())].into())
                 .unwrap_or_default(),

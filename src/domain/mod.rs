@@ -34,8 +34,8 @@ pub use access::{Action, Forbidden, Role};
 pub use audit::{AuditEntry, AuditOutcome, AuditRecord, ChainCheck};
 pub use deploy_limits::{DeployLimits, Overdue};
 pub use device::{
-    eligible_devices, parse_label, Device, Eligible, Labels, Lower, NewDevice, ProductVersions,
-    ValidDevice,
+    eligible_devices, parse_label, Device, Eligible, Fingerprint, Labels, Lower, NewDevice,
+    ProductVersions, ValidDevice,
 };
 pub use diff::{apply_diff, diff_modules, ModuleChange};
 pub use downtime::{Downtime, DowntimeKind, NewDowntime, Scope};

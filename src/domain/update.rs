@@ -568,6 +568,7 @@ pub(crate) mod tests {
             name: format!("dev-{id}"),
             agent_url: "http://127.0.0.1:1".into(),
             agent_token: "t".into(),
+            tls_fingerprint: None,
             labels: Default::default(),
             products: [(
                 ProductName::parse("p", "acme-erp").unwrap(),

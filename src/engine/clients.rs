@@ -44,7 +44,11 @@ impl Clients {
             .ok_or_else(|| EngineError::Store(StoreError::not_found("device", id)))?;
         let client = self
             .pool
-            .for_device(&device.agent_url, &device.agent_token, None)
+            .for_device(
+                &device.agent_url,
+                &device.agent_token,
+                device.tls_fingerprint.as_ref(),
+            )
             .map_err(|source| EngineError::Agent { device: id, source })?;
         let handle = Arc::new(DeviceHandle {
             name: device.name,
@@ -52,6 +56,12 @@ impl Clients {
         });
         lock(&self.devices).insert(id, handle.clone());
         Ok(handle)
+    }
+
+    /// Drops a device's cached client, so the next call reads the device
+    /// (its pinned certificate) again.
+    pub(super) fn forget(&self, id: DeviceId) {
+        lock(&self.devices).remove(&id);
     }
 
     /// The configuration request for a product version, built once.

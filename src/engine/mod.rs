@@ -35,7 +35,7 @@ use tokio::sync::{broadcast, mpsc, watch, Notify, Semaphore};
 use crate::agent_client::{AgentClient, AgentError, ClientOptions};
 use crate::domain::{
     Action, Actor, AuditOutcome, AuditRecord, DeviceId, DeviceUpdate, DeviceUpdateId,
-    DeviceUpdateStatus, ErrorCode, Role, UpdateId, UpdateSummary,
+    DeviceUpdateStatus, ErrorCode, Fingerprint, Role, UpdateId, UpdateSummary,
 };
 use crate::store::{DeviceUpdateChange, Store, StoreError};
 use clients::Clients;
@@ -380,6 +380,23 @@ impl Engine {
                 "device update {id} changed status while cancelling; look again"
             )))
         }
+    }
+
+    /// Pins `fingerprint` as the certificate of `device`'s agent (the admin's
+    /// "trust the new certificate", after comparing it), and makes this
+    /// engine's next call to the device use it. Another process's engine
+    /// learns the new pin after its next call is refused for the old one.
+    pub async fn trust_certificate(
+        &self,
+        actor: &Actor,
+        device: &str,
+        fingerprint: &Fingerprint,
+    ) -> Result<crate::domain::Device, EngineError> {
+        let store = self.inner.store.clone();
+        let (actor, name, fingerprint) = (actor.clone(), device.to_owned(), *fingerprint);
+        let device = blocking(move || store.trust_certificate(&actor, &name, &fingerprint)).await?;
+        self.inner.clients.forget(device.id);
+        Ok(device)
     }
 
     /// Refuses (and records the refusal) unless `actor` may do `action`.

@@ -98,7 +98,7 @@ impl Steps<'_> {
             return;
         };
         let tried = self
-            .agent_call(&du.id, || {
+            .agent_call(du, || {
                 device.client.put_prepared_config(du.product.as_str(), &req)
             })
             .await;
@@ -116,7 +116,7 @@ impl Steps<'_> {
             Err(e) => return Err(self.fail(du, "configure", 0, &e.to_string(), None).await),
         };
         let tried = self
-            .agent_call(&du.id, || {
+            .agent_call(&du, || {
                 device.client.put_prepared_config(du.product.as_str(), &req)
             })
             .await;
@@ -136,7 +136,7 @@ impl Steps<'_> {
         };
         let request = wire::deployment_request(&du);
         let tried = self
-            .agent_call(&du.id, || device.client.start_deployment(&request))
+            .agent_call(&du, || device.client.start_deployment(&request))
             .await;
         match tried.result {
             Ok(deployment) => self.follow_step(du, Some(deployment)).await,
@@ -181,9 +181,7 @@ impl Steps<'_> {
                 tokio::time::sleep(self.config.poll_interval).await;
             }
             let id = du.id.to_string();
-            let tried = self
-                .agent_call(&du.id, || device.client.deployment(&id))
-                .await;
+            let tried = self.agent_call(&du, || device.client.deployment(&id)).await;
             match tried.result {
                 Ok(d) => seen = Some(d),
                 Err(e) if e.status() == Some(404) => {
@@ -218,9 +216,7 @@ impl Steps<'_> {
         };
         if du.actual_start.is_some() {
             let id = du.id.to_string();
-            let tried = self
-                .agent_call(&du.id, || device.client.rollback(&id))
-                .await;
+            let tried = self.agent_call(&du, || device.client.rollback(&id)).await;
             match tried.result {
                 Ok(_) => {}
                 // The agent never started it: nothing to roll back.
@@ -231,7 +227,7 @@ impl Steps<'_> {
         let revoke = match &du.previous_configured {
             Some(previous) => match self.clients.config(&du.product, previous).await {
                 Ok(req) => {
-                    self.agent_call(&du.id, || {
+                    self.agent_call(&du, || {
                         device.client.put_prepared_config(du.product.as_str(), &req)
                     })
                     .await
@@ -243,7 +239,7 @@ impl Steps<'_> {
                 }
             },
             None => {
-                self.agent_call(&du.id, || device.client.revoke_config(du.product.as_str()))
+                self.agent_call(&du, || device.client.revoke_config(du.product.as_str()))
                     .await
             }
         };
@@ -258,11 +254,7 @@ impl Steps<'_> {
     /// One agent call for a device update with the engine's retries, holding
     /// one of the concurrency permits per try, not across the backoff. Each
     /// retry counts as an attempt of the device update.
-    async fn agent_call<T, Fut>(
-        &self,
-        du: &DeviceUpdateId,
-        mut call: impl FnMut() -> Fut,
-    ) -> Tried<T>
+    async fn agent_call<T, Fut>(&self, du: &DeviceUpdate, mut call: impl FnMut() -> Fut) -> Tried<T>
     where
         Fut: std::future::Future<Output = Result<T, AgentError>>,
     {
@@ -277,9 +269,14 @@ impl Steps<'_> {
                 }
             })
             .await;
+        if let Err(AgentError::CertificateChanged { .. }) = &tried.result {
+            // Until an admin trusts the new certificate every call fails the
+            // same way; after that, the next call must read the new pin.
+            self.clients.forget(du.device);
+        }
         if tried.tries > 1 {
             self.journal.write_later(vec![DeviceUpdateChange::Retried {
-                id: du.clone(),
+                id: du.id.clone(),
                 retries: tried.tries - 1,
                 at: self.clock.now(),
             }]);

@@ -87,6 +87,7 @@ fn a_viewer_is_refused_every_admin_action_and_only_the_refusal_is_written() {
         name: "lyon-01".into(),
         agent_url: "http://127.0.0.1:9000/devices/lyon-01".into(),
         agent_token: "token".into(),
+        tls_fingerprint: None,
         labels: vec![],
         products: Default::default(),
     }
@@ -426,4 +427,58 @@ fn the_log_filters_pages_and_exports_as_csv() {
     assert_eq!(lines[0], crate::domain::audit::CSV_HEADER);
     assert!(lines[1].starts_with("1,"), "oldest first: {}", lines[1]);
     assert!(lines.last().unwrap().contains(",vic,viewer,downtime.add,"));
+}
+
+#[test]
+fn an_admin_trusts_a_new_certificate_and_the_old_pin_is_on_record() {
+    use crate::domain::Fingerprint;
+    let (_dir, store) = temp_store();
+    let (old, new) = (Fingerprint::of_der(b"old"), Fingerprint::of_der(b"new"));
+    let device = NewDevice {
+        name: "edge-7".into(),
+        agent_url: "https://edge-7.plant.example:7443".into(),
+        agent_token: "t".into(),
+        tls_fingerprint: Some(old.to_string()),
+        labels: vec![],
+        products: Default::default(),
+    }
+    .validate()
+    .unwrap();
+    let added = store.add_device(&admin(), &device).unwrap();
+    assert_eq!(added.tls_fingerprint, Some(old));
+
+    let e = store
+        .trust_certificate(&viewer(), "edge-7", &new)
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Forbidden);
+    let trusted = store.trust_certificate(&admin(), "edge-7", &new).unwrap();
+    assert_eq!(trusted.tls_fingerprint, Some(new));
+    assert_eq!(
+        store.device(added.id).unwrap().unwrap().tls_fingerprint,
+        Some(new)
+    );
+    let entry = log(&store).pop().unwrap().record;
+    assert_eq!(entry.action, Action::EditDevice);
+    assert_eq!(
+        entry.detail,
+        format!("trusted certificate {new} (was {old})")
+    );
+    let e = store
+        .trust_certificate(&admin(), "nowhere", &new)
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NotFound);
+}
+
+#[test]
+fn a_loopback_device_has_no_certificate_to_trust() {
+    let (_dir, store, _ids) = seeded();
+    let e = store
+        .trust_certificate(
+            &admin(),
+            "berlin-01",
+            &crate::domain::Fingerprint::of_der(b"x"),
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Conflict);
+    assert!(e.to_string().contains("no certificate"), "{e}");
 }

@@ -94,6 +94,7 @@ fn add_device(store: &Store, name: &str, site: &str, erp_version: &str) -> Devic
                 name: name.into(),
                 agent_url: format!("http://127.0.0.1:9000/devices/{name}"),
                 agent_token: "token".into(),
+                tls_fingerprint: None,
                 labels: vec![format!("site={site}")],
                 products: [(
                     "acme-erp".into(),
@@ -303,8 +304,9 @@ fn devices_round_trip_and_names_are_unique() {
     assert_eq!(d.versions(&erp()).deployed, Some(v("2.3.0")));
     let again = NewDevice {
         name: "berlin-01".into(),
-        agent_url: "http://x".into(),
+        agent_url: "http://127.0.0.1:1".into(),
         agent_token: "t".into(),
+        tls_fingerprint: None,
         labels: vec![],
         products: Default::default(),
     };

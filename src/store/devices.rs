@@ -5,42 +5,89 @@ use std::collections::BTreeMap;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use rollwright_protocol::FingerprintError;
+
 use super::sql::{bad_col, opt_version, opt_version_col};
 use super::{Store, StoreError};
 use crate::domain::device::eligible_devices;
 use crate::domain::{
-    Action, Actor, Device, DeviceId, Eligible, Labels, ProductName, ProductVersions, ValidDevice,
-    ValidationError, Version,
+    Action, Actor, Device, DeviceId, Eligible, Fingerprint, Labels, ProductName, ProductVersions,
+    ValidDevice, ValidationError, Version,
 };
 
-const DEVICE_COLS: &str = "SELECT id, name, agent_url, agent_token, labels FROM devices";
+const DEVICE_COLS: &str =
+    "SELECT id, name, agent_url, agent_token, labels, tls_fingerprint FROM devices";
 
 impl Store {
     /// Registers a device. A taken name is a conflict.
     pub fn add_device(&self, actor: &Actor, d: &ValidDevice) -> Result<Device, StoreError> {
-        self.as_admin(actor, Action::AddDevice, &format!("device {}", d.name), |tx| {
-            let taken: bool = tx
-                .prepare_cached("SELECT EXISTS (SELECT 1 FROM devices WHERE name = ?1)")?
-                .query_row([&d.name], |r| r.get(0))?;
-            if taken {
+        self.as_admin(
+            actor,
+            Action::AddDevice,
+            &format!("device {}", d.name),
+            |tx| {
+                let taken: bool = tx
+                    .prepare_cached("SELECT EXISTS (SELECT 1 FROM devices WHERE name = ?1)")?
+                    .query_row([&d.name], |r| r.get(0))?;
+                if taken {
+                    return Err(StoreError::conflict(
+                        "name",
+                        format!("a device named {:?} already exists", d.name),
+                    ));
+                }
+                let labels = serde_json::to_string(&d.labels)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                tx.prepare_cached(
+                    "INSERT INTO devices (name, agent_url, agent_token, labels, tls_fingerprint)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    d.name,
+                    d.agent_url,
+                    d.agent_token,
+                    labels,
+                    d.tls_fingerprint.map(|f| f.to_string())
+                ])?;
+                let id = DeviceId(tx.last_insert_rowid());
+                for (product, v) in &d.products {
+                    put_versions(tx, id, product, v)?;
+                }
+                let device =
+                    load_device(tx, id)?.ok_or_else(|| StoreError::not_found("device", id))?;
+                Ok((device, format!("added as device {id}")))
+            },
+        )
+    }
+
+    /// Pins the certificate `fingerprint` for `name`'s agent, replacing the
+    /// one pinned before: the admin's explicit "trust the new certificate",
+    /// after comparing it with what the agent prints.
+    pub fn trust_certificate(
+        &self,
+        actor: &Actor,
+        name: &str,
+        fingerprint: &Fingerprint,
+    ) -> Result<Device, StoreError> {
+        self.as_admin(actor, Action::EditDevice, &format!("device {name}"), |tx| {
+            let device = tx
+                .prepare_cached(&format!("{DEVICE_COLS} WHERE name = ?1"))?
+                .query_row([name], device_row)
+                .optional()?
+                .ok_or_else(|| StoreError::not_found("device", name))?;
+            let Some(before) = device.tls_fingerprint else {
                 return Err(StoreError::conflict(
                     "name",
-                    format!("a device named {:?} already exists", d.name),
+                    format!("device {name:?} is reached over plain http on loopback; it has no certificate to trust"),
                 ));
-            }
-            let labels = serde_json::to_string(&d.labels)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            tx.prepare_cached(
-                "INSERT INTO devices (name, agent_url, agent_token, labels) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![d.name, d.agent_url, d.agent_token, labels])?;
-            let id = DeviceId(tx.last_insert_rowid());
-            for (product, v) in &d.products {
-                put_versions(tx, id, product, v)?;
-            }
+            };
+            tx.prepare_cached("UPDATE devices SET tls_fingerprint = ?2 WHERE id = ?1")?
+                .execute(params![device.id, fingerprint.to_string()])?;
             let device =
-                load_device(tx, id)?.ok_or_else(|| StoreError::not_found("device", id))?;
-            Ok((device, format!("added as device {id}")))
+                load_device(tx, device.id)?.ok_or_else(|| StoreError::not_found("device", name))?;
+            Ok((
+                device,
+                format!("trusted certificate {fingerprint} (was {before})"),
+            ))
         })
     }
 
@@ -159,6 +206,13 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
         name: r.get(1)?,
         agent_url: r.get(2)?,
         agent_token: r.get(3)?,
+        tls_fingerprint: r
+            .get::<_, Option<String>>(5)?
+            .map(|f| {
+                f.parse()
+                    .map_err(|e: FingerprintError| bad_col(5, e.to_string()))
+            })
+            .transpose()?,
         labels,
         products: BTreeMap::new(),
     })

@@ -74,6 +74,7 @@ mod tests {
                 name: name.into(),
                 agent_url: url.into(),
                 agent_token: "t".into(),
+                tls_fingerprint: None,
                 labels: vec![],
                 products: Default::default(),
             };

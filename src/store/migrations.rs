@@ -213,6 +213,10 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log BEGIN
         SELECT RAISE(ABORT, 'the audit log is append-only');
     END;
+    "#, // 9: the pinned certificate of an https agent (`AB:CD:…`); NULL for
+    // loopback agents, which speak plain HTTP.
+    r#"
+    ALTER TABLE devices ADD COLUMN tls_fingerprint TEXT;
     "#,
 ];
 

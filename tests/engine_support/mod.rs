@@ -50,6 +50,16 @@ impl Recorder {
 }
 
 pub async fn landscape(devices: usize, fleet: FleetConfig) -> Landscape {
+    landscape_over(devices, fleet, None).await
+}
+
+/// [`landscape`] with the fleet served over TLS with the certificate kept in
+/// `tls_dir` (generated there if absent), each device pinning it.
+pub async fn landscape_over(
+    devices: usize,
+    fleet: FleetConfig,
+    tls_dir: Option<&Path>,
+) -> Landscape {
     let mut fleet_cfg = fleet;
     fleet_cfg.devices = devices;
     // Every simulated device starts on FROM, as the store is told below.
@@ -61,11 +71,21 @@ pub async fn landscape(devices: usize, fleet: FleetConfig) -> Landscape {
     });
     let fleet = Fleet::new(fleet_cfg).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let root = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(rollwright_agent::serve(
-        listener,
-        rollwright_agent::fleet_app(fleet.clone(), Token::new(TOKEN).unwrap()),
-    ));
+    let addr = listener.local_addr().unwrap();
+    let app = rollwright_agent::fleet_app(fleet.clone(), Token::new(TOKEN).unwrap());
+    let (root, pin) = match tls_dir {
+        None => {
+            tokio::spawn(rollwright_agent::serve(listener, app));
+            (format!("http://{addr}"), None)
+        }
+        Some(dir) => {
+            use rollwright_agent::tls::{TlsMaterial, TlsSource};
+            let tls = TlsMaterial::load(&TlsSource::Dir(dir.to_path_buf())).unwrap();
+            let config = tls.server_config().unwrap();
+            tokio::spawn(rollwright_agent::serve_tls(listener, app, config));
+            (format!("https://{addr}"), Some(tls.fingerprint()))
+        }
+    };
 
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("rollwright.sqlite3")).unwrap();
@@ -88,6 +108,7 @@ pub async fn landscape(devices: usize, fleet: FleetConfig) -> Landscape {
             name: fleet_id.clone(),
             agent_url: format!("{root}/devices/{fleet_id}"),
             agent_token: TOKEN.into(),
+            tls_fingerprint: pin.clone(),
             labels: vec!["site=test".into()],
             products: [(
                 PRODUCT.to_string(),
