@@ -285,8 +285,10 @@ pub fn open_default(data_dir: &Path) -> Arc<dyn SecretStore> {
     };
     Arc::new(DefaultStore {
         primary,
-        // A failed probe already said the keyring does not work here.
-        keyring_for_file_key: forced.trim() != "" || primary == Backend::Keyring,
+        // A failed probe already said the keyring does not work here; when
+        // forced, nothing was probed yet.
+        keyring_for_file_key: matches!(forced.trim(), "file" | "keyring")
+            || primary == Backend::Keyring,
         keyring,
         data_dir: data_dir.to_path_buf(),
         file: Mutex::new(None),
