@@ -9,6 +9,8 @@
 //! - [`agent_client`]: the HTTP client for device agents.
 //! - [`manifest_file`]: reads manifest files with the size limit applied.
 //! - [`os_user`]: the operating-system account a front door acts for.
+//! - [`secrets`]: agent tokens in the OS keyring or an encrypted file; the
+//!   database holds only a reference. Never logs or shows a token.
 //! - [`demo`]: the demo landscape and its simulated fleet on loopback.
 
 pub mod agent_client;
@@ -18,4 +20,5 @@ pub mod domain;
 pub mod engine;
 pub mod manifest_file;
 pub mod os_user;
+pub mod secrets;
 pub mod store;

@@ -8,7 +8,9 @@ use std::process::Command;
 use crate::cmd::{self, step, Result};
 
 /// Debian packages for building the Tauri app (WebKitGTK and friends), driving
-/// it under Xvfb with WebDriver, observing notifications, and benchmarking.
+/// it under Xvfb with WebDriver, observing notifications, testing the secret
+/// store against a real Secret Service (gnome-keyring, headless under
+/// `dbus-run-session`: `tests/secret_service.rs`), and benchmarking.
 const DEBIAN_PACKAGES: &[&str] = &[
     "build-essential",
     "pkg-config",
@@ -25,6 +27,7 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "xauth",
     "dbus",
     "dbus-x11",
+    "gnome-keyring",
     "dunst",
     "libnotify-bin",
     "imagemagick",
