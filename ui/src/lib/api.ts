@@ -2,11 +2,36 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 
-import type { Activity, AppInfo, ErrorCode, UpdateRow } from './bindings';
+import type {
+  Activity,
+  AppInfo,
+  AuditQuery,
+  AuditRow,
+  ChainStatus,
+  ErrorCode,
+  Me,
+  Role,
+  UpdateRow,
+  UserRow,
+} from './bindings';
 
 // The types of every command's answers and errors are generated from the Rust
 // types (src-tauri/src/bindings.rs); re-exported so screens import from here.
-export type { Activity, AppInfo, DeviceUpdateStatus, ErrorCode, UpdateRow, UpdateStatus } from './bindings';
+export type {
+  Activity,
+  AppInfo,
+  AuditOutcome,
+  AuditQuery,
+  AuditRow,
+  ChainStatus,
+  DeviceUpdateStatus,
+  ErrorCode,
+  Me,
+  Role,
+  UpdateRow,
+  UpdateStatus,
+  UserRow,
+} from './bindings';
 
 export class ApiError extends Error {
   constructor(
@@ -23,6 +48,7 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   invalid_input: true,
   not_found: true,
   conflict: true,
+  forbidden: true,
   internal: true,
 };
 
@@ -69,4 +95,40 @@ export function listUpdates(): Promise<UpdateRow[]> {
 /** Calls `handler` on every change the engine makes; returns an unsubscribe function. */
 export function onEngineChange(handler: () => void): Promise<UnlistenFn> {
   return listen('engine://change', () => handler());
+}
+
+/** The OS account running the app and its role. */
+export function whoami(): Promise<Me> {
+  return call<Me>('whoami');
+}
+
+/** Users with a recorded role, by name; anyone else is a viewer. */
+export function listUsers(): Promise<UserRow[]> {
+  return call<UserRow[]>('list_users');
+}
+
+/** Gives `name` the role `role`; admins only (else `forbidden`). */
+export function grantRole(name: string, role: Role): Promise<void> {
+  return call<void>('grant_role', { name, role });
+}
+
+/** Takes `name`'s recorded role away, leaving a viewer; admins only. The last admin stays (`conflict`). */
+export function revokeRole(name: string): Promise<void> {
+  return call<void>('revoke_role', { name });
+}
+
+/** One page of the audit log, newest first, at most 200 entries; the next page passes `before: <last seq>`. */
+export function auditLog(query: AuditQuery): Promise<AuditRow[]> {
+  return call<AuditRow[]>('audit_log', { query });
+}
+
+/** Walks the whole hash chain of the audit log. */
+export function verifyAudit(): Promise<ChainStatus> {
+  return call<ChainStatus>('verify_audit');
+}
+
+/** Asks where to save (a native dialog), then writes the entries matching `query` as CSV.
+ *  Resolves to the path written, or null when the user cancelled. */
+export function exportAuditCsv(query: AuditQuery): Promise<string | null> {
+  return call<string | null>('export_audit_csv', { query });
 }

@@ -1,5 +1,5 @@
 // The screens of the app and how the navigation names them.
-export type ScreenId = 'calendar' | 'wizard' | 'status' | 'landscape';
+export type ScreenId = 'calendar' | 'wizard' | 'status' | 'landscape' | 'access';
 
 export interface Screen {
   id: ScreenId;
@@ -11,6 +11,7 @@ export const SCREENS: readonly Screen[] = [
   { id: 'wizard', title: 'Update wizard' },
   { id: 'status', title: 'Update status' },
   { id: 'landscape', title: 'Landscape' },
+  { id: 'access', title: 'Users & audit' },
 ];
 
 /** Reads the screen from a location hash like `#/status`; unknown hashes fall back to the calendar. */
