@@ -54,6 +54,7 @@ fn landscape(
                 agent_url: format!("{}/devices/{name}", a.root),
                 name,
                 agent_token: TOKEN.into(),
+                tls_fingerprint: None,
                 labels: vec!["site=bench".into()],
                 products: [(
                     PRODUCT.to_string(),
