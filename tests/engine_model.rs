@@ -212,7 +212,7 @@ async fn start(
         .enable_all()
         .build()
         .unwrap();
-    let store = Store::open(l.store.path()).unwrap();
+    let store = Store::open(l.store.path(), l.store.secret_store()).unwrap();
     let (clock, seen) = (clock.clone(), seen.clone());
     let engine_store = store.clone();
     let engine = rt

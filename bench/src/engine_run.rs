@@ -38,7 +38,7 @@ fn landscape(
         "{} exists; the bench wants a fresh database",
         a.db.display()
     );
-    let store = Store::open(a.db)?;
+    let store = Store::open(a.db, crate::history::bench_secrets(a.db)?)?;
     for v in [FROM, TO] {
         let path = a.fixtures.join(format!("{PRODUCT}-{v}.toml"));
         let m = rollwright::manifest_file::read_manifest(&path)

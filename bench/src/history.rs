@@ -36,7 +36,7 @@ pub struct HistoryArgs<'a> {
 /// Builds the history in steps and times the status list after each step.
 pub fn build(a: &HistoryArgs<'_>) -> anyhow::Result<Value> {
     anyhow::ensure!(!a.db.exists(), "{} exists", a.db.display());
-    let store = Store::open(a.db)?;
+    let store = Store::open(a.db, bench_secrets(a.db)?)?;
     for v in [FROM, TO] {
         let m = rollwright::manifest_file::read_manifest(
             &a.fixtures.join(format!("{PRODUCT}-{v}.toml")),
@@ -189,7 +189,7 @@ fn status_timings(store: &Store) -> anyhow::Result<Value> {
 pub async fn probe(db: &Path) -> anyhow::Result<Value> {
     let rss_start = stats::rss_mib();
     let t = Instant::now();
-    let store = Store::open(db)?;
+    let store = Store::open(db, bench_secrets(db)?)?;
     let engine = Engine::new(
         store.clone(),
         Arc::new(SystemClock),
@@ -215,4 +215,13 @@ pub async fn probe(db: &Path) -> anyhow::Result<Value> {
         "rss_after_device_list_mib": stats::rss_mib(),
         "peak_rss_mib": stats::peak_rss_mib(),
     }))
+}
+
+/// The benchmark's tokens: the encrypted file beside its database, never the
+/// keyring of whoever runs it.
+pub(crate) fn bench_secrets(
+    db: &std::path::Path,
+) -> anyhow::Result<std::sync::Arc<dyn rollwright::secrets::SecretStore>> {
+    let dir = db.parent().unwrap_or(std::path::Path::new("."));
+    Ok(rollwright::secrets::file_store(dir)?)
 }

@@ -140,7 +140,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         .db
         .as_ref()
         .ok_or_else(|| ValidationError::new("--db", "is required: the database file to use"))?;
-    let store = Store::open(db)?;
+    let store = Store::open_default(db)?;
     let out = Out { json: cli.json };
     // The account running the CLI is who acts; the store knows its role.
     let actor = os_actor().map_err(|e| anyhow::anyhow!(e))?;

@@ -6,6 +6,7 @@ mod cli_support;
 use cli_support::{fixture, Cli};
 use rollwright::domain::{Actor, Role};
 use rollwright::os_user::os_actor;
+use rollwright::secrets::file_store;
 use rollwright::store::Store;
 
 fn me() -> String {
@@ -16,7 +17,7 @@ fn me() -> String {
 /// running the tests is a viewer there.
 fn as_viewer() -> Cli {
     let cli = Cli::new();
-    let store = Store::open(&cli.db).unwrap();
+    let store = Store::open(&cli.db, file_store(cli.dir.path()).unwrap()).unwrap();
     let other = Actor::new("someone-else").unwrap();
     assert_eq!(store.sign_in(&other).unwrap(), Role::Admin);
     cli
@@ -92,7 +93,7 @@ fn a_viewer_is_refused_every_acting_command_with_forbidden_and_nothing_is_writte
             "{args:?}"
         );
     }
-    let store = Store::open(&cli.db).unwrap();
+    let store = Store::open(&cli.db, file_store(cli.dir.path()).unwrap()).unwrap();
     assert!(store.products().unwrap().is_empty());
     assert!(store.devices().unwrap().is_empty());
     assert_eq!(store.users().unwrap().len(), 1);

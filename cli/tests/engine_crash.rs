@@ -29,6 +29,8 @@ async fn killing_the_runner_at_random_moments_loses_nothing_and_installs_nothing
     let cli = env!("CARGO_BIN_EXE_rollwright-cli");
     let run = move || {
         Command::new(cli)
+            // The landscape's tokens are in the file store beside the database.
+            .env(rollwright::secrets::BACKEND_ENV, "file")
             .arg("--db")
             .arg(&db)
             .arg("run")

@@ -44,7 +44,7 @@ impl AppState {
         let data_dir = data_dir(app)?;
         std::fs::create_dir_all(&data_dir)
             .map_err(|e| format!("cannot create data directory {}: {e}", data_dir.display()))?;
-        let store = Store::open(&data_dir.join(DB_FILE_NAME))?;
+        let store = Store::open_default(&data_dir.join(DB_FILE_NAME))?;
         let actor = os_actor()?;
         let notifier = Arc::new(DesktopNotifier { app: app.clone() });
         // The demo fleet must answer before the engine resumes work on it.

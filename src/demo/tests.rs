@@ -23,7 +23,11 @@ fn admin() -> Actor {
 
 fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+    let store = Store::open(
+        &dir.path().join("db.sqlite3"),
+        std::sync::Arc::new(crate::secrets::MemoryStore::new()),
+    )
+    .unwrap();
     (dir, store)
 }
 
@@ -246,9 +250,10 @@ async fn the_fleet_answers_for_exactly_the_devices_the_database_knows() {
         .collect();
     assert_eq!(fleet_ids, db_ids);
 
+    let token = |d: &crate::domain::Device| store.agent_token(d.id).unwrap();
     let base = AgentClient::new(
         &devices[0].agent_url,
-        &devices[0].agent_token,
+        token(&devices[0]).expose(),
         None,
         &client_options(),
     )
@@ -256,7 +261,7 @@ async fn the_fleet_answers_for_exactly_the_devices_the_database_knows() {
     let mut from_agents = BTreeMap::new();
     for d in &devices {
         let info = base
-            .for_device(&d.agent_url, &d.agent_token, None)
+            .for_device(&d.agent_url, token(d).expose(), None)
             .unwrap()
             .device()
             .await
@@ -293,7 +298,8 @@ async fn a_restart_on_a_taken_port_moves_the_fleet_and_the_device_urls() {
         "{}",
         d.agent_url
     );
-    let client = AgentClient::new(&d.agent_url, &d.agent_token, None, &client_options()).unwrap();
+    let token = store.agent_token(d.id).unwrap();
+    let client = AgentClient::new(&d.agent_url, token.expose(), None, &client_options()).unwrap();
     assert_eq!(client.device().await.unwrap().name, d.name);
 }
 

@@ -20,12 +20,9 @@ pub struct Device {
     pub id: DeviceId,
     /// Unique across the fleet; what admins type.
     pub name: String,
-    /// The agent's base URL; the client appends `/v1/...`.
+    /// The agent's base URL; the client appends `/v1/...`. Its token is in
+    /// the secret store, read only to call the agent (`Store::agent_token`).
     pub agent_url: String,
-    /// The bearer token the agent expects. Not serialised: it must not reach
-    /// the UI or logs.
-    #[serde(skip)]
-    pub agent_token: String,
     /// The pinned certificate of an `https://` agent; `None` on loopback.
     pub tls_fingerprint: Option<Fingerprint>,
     pub labels: Labels,
@@ -274,7 +271,6 @@ mod tests {
             id: DeviceId(id),
             name: name.into(),
             agent_url: "http://127.0.0.1:1".into(),
-            agent_token: "t".into(),
             tls_fingerprint: None,
             labels: Labels::new(),
             products: [(product, pv(c, d))].into(),

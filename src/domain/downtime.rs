@@ -221,7 +221,6 @@ mod tests {
             id: DeviceId(id),
             name: format!("dev-{id}"),
             agent_url: "http://127.0.0.1:1".into(),
-            agent_token: "t".into(),
             tls_fingerprint: None,
             labels: site
                 .map(|s| [("site".to_owned(), s.to_owned())].into())

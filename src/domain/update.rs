@@ -567,7 +567,6 @@ pub(crate) mod tests {
             id: DeviceId(id),
             name: format!("dev-{id}"),
             agent_url: "http://127.0.0.1:1".into(),
-            agent_token: "t".into(),
             tls_fingerprint: None,
             labels: Default::default(),
             products: [(

@@ -39,14 +39,20 @@ impl Clients {
             return Ok(d.clone());
         }
         let store = self.store.clone();
-        let device = blocking(move || store.device(id))
-            .await?
-            .ok_or_else(|| EngineError::Store(StoreError::not_found("device", id)))?;
+        // The token is read from the secret store only here, to build the
+        // client that sends it.
+        let (device, token) = blocking(move || {
+            let device = store
+                .device(id)?
+                .ok_or_else(|| StoreError::not_found("device", id))?;
+            Ok::<_, StoreError>((device, store.agent_token(id)?))
+        })
+        .await?;
         let client = self
             .pool
             .for_device(
                 &device.agent_url,
-                &device.agent_token,
+                token.expose(),
                 device.tls_fingerprint.as_ref(),
             )
             .map_err(|source| EngineError::Agent { device: id, source })?;

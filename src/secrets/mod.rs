@@ -238,6 +238,16 @@ pub trait SecretStore: Send + Sync {
     fn describe(&self) -> &'static str;
 }
 
+/// The encrypted file in `data_dir` with its key in a key file beside it:
+/// no keyring involved, the same for every process that opens `data_dir`.
+/// What tests, the benchmark and headless tools use.
+pub fn file_store(data_dir: &Path) -> Result<Arc<dyn SecretStore>, SecretError> {
+    Ok(Arc::new(EncryptedFileStore::open(
+        data_dir,
+        KeySource::KeyFile,
+    )?))
+}
+
 /// Opens the secret store for the app data directory `data_dir`: the OS
 /// keyring when a probe round trip through it works within [`PROBE_TIMEOUT`],
 /// else the encrypted file (its key from the keyring when that part works,

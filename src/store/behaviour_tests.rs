@@ -9,6 +9,11 @@ use rusqlite::Connection;
 use super::*;
 use crate::domain::Actor;
 
+/// Agent tokens of a test database, kept in memory.
+pub(super) fn memory() -> std::sync::Arc<dyn crate::secrets::SecretStore> {
+    std::sync::Arc::new(crate::secrets::MemoryStore::new())
+}
+
 /// The first user of every test database, hence its admin.
 pub(super) fn admin() -> Actor {
     Actor::new("admin").unwrap()
@@ -74,7 +79,7 @@ pub(super) fn fixture(name: &str) -> Manifest {
 
 pub(super) fn temp_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join(DB_FILE_NAME)).unwrap();
+    let store = Store::open(&dir.path().join(DB_FILE_NAME), memory()).unwrap();
     (dir, store)
 }
 
@@ -157,7 +162,7 @@ fn upgrading_a_version_1_database_keeps_its_data_and_adds_the_tables() {
         )
         .unwrap();
     }
-    let store = Store::open(&path).unwrap();
+    let store = Store::open(&path, memory()).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     let kept: String = store
         .writer()
@@ -196,7 +201,7 @@ fn upgrading_a_version_5_database_keeps_device_updates_and_adds_resumes_and_prog
         )
         .unwrap();
     }
-    let store = Store::open(&path).unwrap();
+    let store = Store::open(&path, memory()).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     let du = store
         .device_update(&crate::domain::DeviceUpdateId::parse("du-1").unwrap())
@@ -762,7 +767,7 @@ fn upgrading_to_kept_counts_counts_the_device_updates_already_there() {
         )
         .unwrap();
     }
-    let store = Store::open(&path).unwrap();
+    let store = Store::open(&path, memory()).unwrap();
     let (listed, counted) = summaries(&store).remove(0);
     assert_eq!(listed, counted);
     assert_eq!((listed.total, listed.progress), (2, 70));

@@ -14,9 +14,9 @@ use crate::domain::{
     Action, Actor, Device, DeviceId, Eligible, Fingerprint, Labels, ProductName, ProductVersions,
     ValidDevice, ValidationError, Version,
 };
+use crate::secrets::{Secret, SecretRef};
 
-const DEVICE_COLS: &str =
-    "SELECT id, name, agent_url, agent_token, labels, tls_fingerprint FROM devices";
+const DEVICE_COLS: &str = "SELECT id, name, agent_url, labels, tls_fingerprint FROM devices";
 
 impl Store {
     /// Registers a device. A taken name is a conflict.
@@ -36,19 +36,26 @@ impl Store {
                     ));
                 }
                 let labels = serde_json::to_string(&d.labels)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                tx.prepare_cached(
-                    "INSERT INTO devices (name, agent_url, agent_token, labels, tls_fingerprint)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            // The token goes to the secret store; the row keeps its reference.
+            let token_ref = self.inner.secrets.put(&Secret::new(d.agent_token.clone()))?;
+            let inserted = tx
+                .prepare_cached(
+                    "INSERT INTO devices (name, agent_url, agent_token, labels, tls_fingerprint, token_ref)
+                     VALUES (?1, ?2, '', ?3, ?4, ?5)",
                 )?
                 .execute(params![
                     d.name,
                     d.agent_url,
-                    d.agent_token,
                     labels,
-                    d.tls_fingerprint.map(|f| f.to_string())
-                ])?;
-                let id = DeviceId(tx.last_insert_rowid());
+                    d.tls_fingerprint.map(|f| f.to_string()),
+                    token_ref.to_string()
+                ]);
+            if let Err(e) = inserted {
+                self.forget_secret(&token_ref);
+                return Err(e.into());
+            }
+            let id = DeviceId(tx.last_insert_rowid());
                 for (product, v) in &d.products {
                     put_versions(tx, id, product, v)?;
                 }
@@ -118,14 +125,14 @@ impl Store {
     /// Removes a device and its downtime memberships. A device that took part
     /// in an update is kept: its history would otherwise lose its subject.
     pub fn remove_device(&self, actor: &Actor, name: &str) -> Result<(), StoreError> {
-        self.as_admin(
+        let token_ref = self.as_admin(
             actor,
             Action::RemoveDevice,
             &format!("device {name}"),
             |tx| {
-                let id: DeviceId = tx
-                    .prepare_cached("SELECT id FROM devices WHERE name = ?1")?
-                    .query_row([name], |r| r.get(0))
+                let (id, token_ref): (DeviceId, Option<String>) = tx
+                    .prepare_cached("SELECT id, token_ref FROM devices WHERE name = ?1")?
+                    .query_row([name], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()?
                     .ok_or_else(|| StoreError::not_found("device", name))?;
                 let used: bool = tx
@@ -141,9 +148,13 @@ impl Store {
                 }
                 tx.prepare_cached("DELETE FROM devices WHERE id = ?1")?
                     .execute([id])?;
-                Ok(((), "removed".to_owned()))
+                Ok((token_ref, "removed".to_owned()))
             },
-        )
+        )?;
+        if let Some(r) = token_ref.and_then(|r| r.parse::<SecretRef>().ok()) {
+            self.forget_secret(&r);
+        }
+        Ok(())
     }
 
     /// Devices that an update of `product` to `version` can include. An
@@ -199,18 +210,17 @@ pub(super) fn put_versions(
 }
 
 fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
-    let labels: String = r.get(4)?;
-    let labels: Labels = serde_json::from_str(&labels).map_err(|e| bad_col(4, e.to_string()))?;
+    let labels: String = r.get(3)?;
+    let labels: Labels = serde_json::from_str(&labels).map_err(|e| bad_col(3, e.to_string()))?;
     Ok(Device {
         id: r.get(0)?,
         name: r.get(1)?,
         agent_url: r.get(2)?,
-        agent_token: r.get(3)?,
         tls_fingerprint: r
-            .get::<_, Option<String>>(5)?
+            .get::<_, Option<String>>(4)?
             .map(|f| {
                 f.parse()
-                    .map_err(|e: FingerprintError| bad_col(5, e.to_string()))
+                    .map_err(|e: FingerprintError| bad_col(4, e.to_string()))
             })
             .transpose()?,
         labels,

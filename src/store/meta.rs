@@ -49,7 +49,11 @@ mod tests {
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+        let store = Store::open(
+            &dir.path().join("db.sqlite3"),
+            std::sync::Arc::new(crate::secrets::MemoryStore::new()),
+        )
+        .unwrap();
         (dir, store)
     }
 

@@ -217,6 +217,12 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // loopback agents, which speak plain HTTP.
     r#"
     ALTER TABLE devices ADD COLUMN tls_fingerprint TEXT;
+    "#, // 10: agent tokens move to the secret store; the row keeps a reference
+    // (`keyring:<uuid>`, `file:<uuid>`) and `agent_token` is blanked.
+    // Moving needs the secret store, so `Store::open` does it right after
+    // the migrations, for every row not moved yet.
+    r#"
+    ALTER TABLE devices ADD COLUMN token_ref TEXT;
     "#,
 ];
 

@@ -22,6 +22,7 @@ mod meta;
 mod migrations;
 mod products;
 mod sql;
+mod tokens;
 mod updates;
 
 pub use access::UserRole;
@@ -36,6 +37,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use rusqlite::Connection;
 
 use crate::domain::{DeviceUpdateId, ErrorCode, Forbidden, TransitionError, ValidationError};
+use crate::secrets::{self, SecretError, SecretStore};
 
 pub use migrations::SCHEMA_VERSION;
 
@@ -66,6 +68,9 @@ pub enum StoreError {
     Forbidden(#[from] Forbidden),
     #[error("cannot write: {0}")]
     Io(String),
+    /// The secret store failed; its message never holds the secret.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
     #[error("{what} {key} not found")]
     NotFound { what: &'static str, key: String },
     /// Valid input that clashes with what is stored; nothing was written.
@@ -86,6 +91,7 @@ impl StoreError {
         match self {
             StoreError::Invalid(_) => ErrorCode::InvalidInput,
             StoreError::Forbidden(_) => ErrorCode::Forbidden,
+            StoreError::Secret(e) => e.code(),
             StoreError::NotFound { .. } => ErrorCode::NotFound,
             StoreError::Conflict(_) | StoreError::Transition { .. } => ErrorCode::Conflict,
             StoreError::Open { .. }
@@ -123,6 +129,8 @@ struct Inner {
     readers: Mutex<Readers>,
     /// Signalled when a read connection goes back to the pool.
     reader_returned: Condvar,
+    /// Where agent tokens live; the database holds only references.
+    secrets: Arc<dyn SecretStore>,
 }
 
 #[derive(Default)]
@@ -137,9 +145,18 @@ struct Readers {
 const MAX_READERS: usize = 8;
 
 impl Store {
-    /// Opens (creating if needed) the database at `path` and brings its schema
-    /// up to date.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
+    /// [`Store::open`] with the secret store a front door uses: the OS
+    /// keyring, or the encrypted file beside the database
+    /// ([`secrets::open_default`]).
+    pub fn open_default(path: &Path) -> Result<Store, StoreError> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        Store::open(path, secrets::open_default(dir))
+    }
+
+    /// Opens (creating if needed) the database at `path`, brings its schema
+    /// up to date, and moves any agent token still kept in clear text into
+    /// `secrets` (see [`Store::move_tokens_out`]).
+    pub fn open(path: &Path, secrets: Arc<dyn SecretStore>) -> Result<Store, StoreError> {
         let open_err = |source| StoreError::Open {
             path: path.to_path_buf(),
             source,
@@ -153,17 +170,34 @@ impl Store {
             .map_err(open_err)?;
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(open_err)?;
+        // What is deleted or blanked (a token moved out) is overwritten with
+        // zeros, not left in free pages.
+        conn.pragma_update(None, "secure_delete", true)
+            .map_err(open_err)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(open_err)?;
         migrations::migrate(&mut conn, path)?;
-        Ok(Store {
+        let store = Store {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
                 writer: Mutex::new(conn),
                 readers: Mutex::default(),
                 reader_returned: Condvar::new(),
+                secrets,
             }),
-        })
+        };
+        store.move_tokens_out()?;
+        Ok(store)
+    }
+
+    /// The secret store, to open another handle on the same file.
+    pub fn secret_store(&self) -> Arc<dyn SecretStore> {
+        self.inner.secrets.clone()
+    }
+
+    /// Where agent tokens are kept, for people ("OS keyring", ...).
+    pub fn secrets_backend(&self) -> &'static str {
+        self.inner.secrets.describe()
     }
 
     pub fn path(&self) -> &Path {
@@ -270,11 +304,15 @@ impl Drop for Reader<'_> {
 mod tests {
     use super::*;
 
+    fn memory() -> Arc<dyn SecretStore> {
+        Arc::new(secrets::MemoryStore::new())
+    }
+
     #[test]
     fn opening_creates_the_file_at_the_latest_schema() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(DB_FILE_NAME);
-        let store = Store::open(&path).unwrap();
+        let store = Store::open(&path, memory()).unwrap();
         assert!(path.exists());
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     }
@@ -283,8 +321,8 @@ mod tests {
     fn reopening_is_idempotent() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(DB_FILE_NAME);
-        drop(Store::open(&path).unwrap());
-        let store = Store::open(&path).unwrap();
+        drop(Store::open(&path, memory()).unwrap());
+        let store = Store::open(&path, memory()).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     }
 
@@ -292,7 +330,10 @@ mod tests {
     fn a_handle_that_stopped_writing_refuses_writes_while_other_handles_write() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(DB_FILE_NAME);
-        let (stopped, other) = (Store::open(&path).unwrap(), Store::open(&path).unwrap());
+        let (stopped, other) = (
+            Store::open(&path, memory()).unwrap(),
+            Store::open(&path, memory()).unwrap(),
+        );
         let manifest = crate::domain::Manifest::parse(include_str!(
             "../../tests/fixtures/manifests/acme-erp-2.3.0.toml"
         ))
@@ -327,7 +368,7 @@ mod tests {
         conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
             .unwrap();
         drop(conn);
-        let err = Store::open(&path).err().expect("must refuse");
+        let err = Store::open(&path, memory()).err().expect("must refuse");
         assert!(matches!(err, StoreError::TooNew { .. }), "{err}");
     }
 }
@@ -336,3 +377,5 @@ mod tests {
 mod access_tests;
 #[cfg(test)]
 mod behaviour_tests;
+#[cfg(test)]
+mod token_tests;

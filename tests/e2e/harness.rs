@@ -44,6 +44,8 @@ impl App {
                 .args(["--native-port", &native_port.to_string()])
                 // The app inherits this through WebKitWebDriver, so tests never touch real data.
                 .env("ROLLWRIGHT_DATA_DIR", data_dir.path())
+                // Tokens in the data directory, never a keyring of the machine.
+                .env(rollwright::secrets::BACKEND_ENV, "file")
                 .stdout(Stdio::null())
                 .spawn()
                 .with_context(|| {

@@ -122,7 +122,9 @@ async fn an_approved_update_runs_in_the_background_and_its_end_is_notified() -> 
         .wait_for("Update finished: E2E rollout", Duration::from_secs(60))
         .await?;
     assert!(body.contains("succeeded"), "{body}");
-    let store = rollwright::store::Store::open(&app.data_dir().join("rollwright.sqlite3"))?;
+    let secrets = rollwright::secrets::file_store(app.data_dir())?;
+    let store =
+        rollwright::store::Store::open(&app.data_dir().join("rollwright.sqlite3"), secrets)?;
     let finished = store.update(update)?.expect("the update exists");
     assert!(
         finished.actual_end.is_some(),

@@ -18,7 +18,9 @@ use rollwright::store::Store;
 /// Seeds the demo into `data_dir` and approves an update of acme-erp to its
 /// newest version on every eligible device, for the app to carry out.
 pub async fn approved_demo_update(data_dir: &Path) -> anyhow::Result<UpdateId> {
-    let store = Store::open(&data_dir.join("rollwright.sqlite3"))?;
+    // The app runs with `ROLLWRIGHT_SECRETS=file`: the same file store.
+    let secrets = rollwright::secrets::file_store(data_dir)?;
+    let store = Store::open(&data_dir.join("rollwright.sqlite3"), secrets)?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();

@@ -88,7 +88,10 @@ pub async fn landscape_over(
     };
 
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("rollwright.sqlite3")).unwrap();
+    // Tokens in the encrypted file beside the database, as a CLI process
+    // opening it with `ROLLWRIGHT_SECRETS=file` finds them.
+    let secrets = rollwright::secrets::file_store(dir.path()).unwrap();
+    let store = Store::open(&dir.path().join("rollwright.sqlite3"), secrets).unwrap();
     // The core's tests and the CLI crate's crash test both include this file.
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"))
         .ancestors()

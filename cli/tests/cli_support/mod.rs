@@ -26,6 +26,9 @@ impl Cli {
 
     pub fn run(&self, args: &[&str]) -> Output {
         let out = Command::new(env!("CARGO_BIN_EXE_rollwright-cli"))
+            // Tokens in a file beside the test database, never a keyring of
+            // the machine running the tests.
+            .env(rollwright::secrets::BACKEND_ENV, "file")
             .arg("--db")
             .arg(&self.db)
             .args(args)
