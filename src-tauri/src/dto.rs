@@ -17,6 +17,8 @@ pub(crate) struct AppInfo {
     pub version: String,
     pub db_path: String,
     pub schema_version: u32,
+    /// Where agent tokens are kept (the OS keyring or the encrypted file).
+    pub secrets: String,
     /// The demo fleet's URL on loopback, when the landscape is the demo.
     pub demo_fleet: Option<String>,
 }

@@ -90,6 +90,7 @@ impl AppState {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             db_path: self.store.path().display().to_string(),
             schema_version,
+            secrets: self.store.secrets_backend().to_owned(),
             demo_fleet: self.demo_url.clone(),
         }
     }

@@ -5,6 +5,7 @@
 //! Without a display or a built app these tests fail loudly; they never pass
 //! by doing nothing.
 
+mod access;
 mod harness;
 mod notifications;
 mod x11;
@@ -19,6 +20,7 @@ const SCREENS: &[(&str, &str)] = &[
     ("wizard", "Update wizard"),
     ("status", "Update status"),
     ("landscape", "Landscape"),
+    ("access", "Users & audit"),
 ];
 
 #[tokio::test]

@@ -10,6 +10,10 @@ export type DeviceUpdateStatus = "scheduled" | "configuring" | "configured" | "d
 
 export type AppInfo = { version: string, db_path: string, schema_version: number, 
 /**
+ * Where agent tokens are kept (the OS keyring or the encrypted file).
+ */
+secrets: string, 
+/**
  * The demo fleet's URL on loopback, when the landscape is the demo.
  */
 demo_fleet: string | null, };
