@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use clap::Subcommand;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use rollwright::domain::{Actor, DeviceId, DeviceUpdate, DeviceUpdateId, UpdateId};
+use rollwright::domain::{
+    Actor, DeviceId, DeviceUpdate, DeviceUpdateId, UpdateId, ValidationError,
+};
 use rollwright::engine::{Engine, EngineConfig, EngineError, EngineEvent, Silent, SystemClock};
 use rollwright::store::{Store, StoreError};
 use serde::Serialize;
@@ -83,6 +85,14 @@ pub(crate) fn run(store: &Store, out: &Out, actor: &Actor, cmd: &Cmd) -> Result<
                 let n = match device_update {
                     Some(du) => {
                         let du = DeviceUpdateId::parse(du).map_err(StoreError::from)?;
+                        // The device update must be one of the update named.
+                        let of = store.device_update(&du)?.map(|found| found.update);
+                        if let Some(of) = of.filter(|of| *of != UpdateId(*id)) {
+                            return Err(CliError::from(StoreError::from(ValidationError::new(
+                                "--device-update",
+                                format!("{du} belongs to update {of}, not {id}"),
+                            ))));
+                        }
                         engine.cancel_device_update(actor, &du).await?;
                         1
                     }

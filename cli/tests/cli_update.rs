@@ -255,3 +255,25 @@ fn editing_an_unknown_downtime_fails() {
         out.stderr
     );
 }
+
+#[test]
+fn cancelling_a_device_update_of_another_update_is_refused_and_changes_nothing() {
+    let cli = seeded();
+    let first = cli.json(&create_args(&[], &["berlin-01"]));
+    let second = cli.json(&create_args(&[], &["paris-01"]));
+    let other_du = second["device_updates"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let first_id = first["update"]["id"].to_string();
+    cli.refused(
+        &["update", "cancel", &first_id, "--device-update", &other_du],
+        "--device-update",
+        &format!(
+            "belongs to update {}, not {first_id}",
+            second["update"]["id"]
+        ),
+    );
+    let shown = cli.json(&["update", "show", &second["update"]["id"].to_string()]);
+    assert_eq!(shown["device_updates"][0]["status"], "scheduled");
+}

@@ -64,14 +64,15 @@ async fn an_admin_grants_a_role_and_finds_it_in_the_verified_audit_log() -> anyh
     d.find(By::Css("[data-verify]")).await?.click().await?;
     let chain = app.wait_for(By::Css("[data-chain='intact']")).await?;
     assert!(chain.text().await?.contains("intact"));
+    app.screenshot("access-admin").await?;
     let entries = d.find_all(By::Css("[data-audit] [data-seq]")).await?;
     assert!(!entries.is_empty());
-    let newest = entries[0].text().await?;
+    // The whole row, clipped cells included (their full text is in tooltips).
+    let newest = entries[0].prop("textContent").await?.unwrap_or_default();
     assert!(
         newest.contains("role.grant") && newest.contains("carol"),
         "{newest}"
     );
-    app.screenshot("access-admin").await?;
 
     // Crafted calls get field-level errors, and write nothing but the log.
     let bad_role = invoke(&app, "grant_role", json!({"name": "dan", "role": "root"})).await?;

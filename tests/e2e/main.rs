@@ -86,13 +86,50 @@ async fn quitting_while_work_runs_asks_first() -> anyhow::Result<()> {
     let d = &app.driver;
     app.wait_for(By::Tag("h1")).await?;
     // What the tray's Quit sends when the engine is busy (a tray menu cannot
-    // be clicked without a tray host under Xvfb).
-    d.execute(
-        "window.__TAURI_INTERNALS__.invoke('plugin:event|emit', \
-         { event: 'app://confirm-quit', payload: { running: 3, waiting: 12 } })",
-        vec![],
-    )
-    .await?;
+    // be clicked without a tray host under Xvfb). The page may not emit
+    // events itself (its capability grants listening only), so the test
+    // hands the event to the page's listener the way Tauri delivers one.
+    let delivered = d
+        .execute(
+            "const [event, payload] = arguments;
+             for (const name of Object.getOwnPropertyNames(window)) {
+               let listeners;
+               try { listeners = window[name]; } catch { continue; }
+               if (!listeners || typeof listeners !== 'object'
+                   || !Object.getOwnPropertyNames(listeners).includes(event)) continue;
+               const byId = listeners[event];
+               for (const id of Object.getOwnPropertyNames(byId)) {
+                 window.__TAURI_INTERNALS__.runCallback(byId[id].handlerId,
+                   { event, payload, id: Number(id) });
+               }
+               return true;
+             }
+             return false;",
+            vec![
+                serde_json::json!("app://confirm-quit"),
+                serde_json::json!({ "running": 3, "waiting": 12 }),
+            ],
+        )
+        .await?;
+    assert_eq!(
+        delivered.json(),
+        &serde_json::json!(true),
+        "the page listens"
+    );
+    let emit = d
+        .execute_async(
+            "const done = arguments[0];
+             window.__TAURI_INTERNALS__.invoke('plugin:event|emit',
+               { event: 'app://confirm-quit', payload: { running: 1, waiting: 0 } })
+               .then(() => done('emitted'), e => done(String(e)));",
+            vec![],
+        )
+        .await?;
+    assert!(
+        emit.json().to_string().contains("not allowed"),
+        "the page may not emit: {:?}",
+        emit.json()
+    );
     let dialog = app.wait_for(By::Css("[role='alertdialog']")).await?;
     let text = dialog.text().await?;
     assert!(
