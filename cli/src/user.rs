@@ -71,7 +71,7 @@ pub(crate) fn run(store: &Store, out: &Out, actor: &Actor, cmd: &Cmd) -> Result<
             let role = Role::from(*role);
             store.grant_role(actor, name, role)?;
             out.print(&serde_json::json!({ "name": name, "role": role }), || {
-                format!("{name} is now {role}")
+                format!("{name} is now {}", role.with_article())
             });
         }
         Cmd::Revoke { name } => {

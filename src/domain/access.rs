@@ -23,6 +23,14 @@ impl Role {
         }
     }
 
+    /// "an admin", "a viewer": for sentences.
+    pub fn with_article(self) -> &'static str {
+        match self {
+            Role::Admin => "an admin",
+            Role::Viewer => "a viewer",
+        }
+    }
+
     /// Whether this role allows `action`.
     pub fn allows(self, action: Action) -> bool {
         match self {
@@ -150,7 +158,7 @@ impl fmt::Display for Action {
 /// An action refused for lack of a role. The message names the user, the
 /// role they have and the role the action needs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{user} is {article} {has}; only an {needs} may {what}", article = if *.has == Role::Admin { "an" } else { "a" }, what = .action.describe())]
+#[error("{user} is {}; only {} may {}", .has.with_article(), .needs.with_article(), .action.describe())]
 pub struct Forbidden {
     pub user: String,
     pub has: Role,

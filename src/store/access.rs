@@ -76,7 +76,7 @@ impl Store {
                      granted_by = excluded.granted_by, granted_at = excluded.granted_at",
             )?
             .execute(params![user, role.as_str(), actor.name(), ms(Utc::now())])?;
-            Ok(((), format!("{user} is now {role}")))
+            Ok(((), format!("{user} is now {}", role.with_article())))
         })
     }
 
@@ -109,21 +109,14 @@ impl Store {
     ) -> Result<T, StoreError> {
         let mut conn = self.writer();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let role = role_in(&tx, actor)?;
-        let entry = |outcome, detail: String| AuditRecord {
-            at: Utc::now(),
-            actor: actor.name().to_owned(),
-            role,
-            action,
-            objects: clip(objects, MAX_OBJECTS_CHARS),
-            outcome,
-            detail: clip(&detail, MAX_DETAIL_CHARS),
+        let role = match check_role(&tx, actor, action, objects)? {
+            Ok(role) => role,
+            Err(refused) => {
+                tx.commit()?;
+                return Err(refused.into());
+            }
         };
-        if let Err(forbidden) = Forbidden::check(actor.name(), role, action) {
-            append(&tx, entry(AuditOutcome::Refused, forbidden.to_string()))?;
-            tx.commit()?;
-            return Err(StoreError::Forbidden(forbidden));
-        }
+        let entry = |outcome, detail: String| entry(actor, role, action, objects, outcome, &detail);
         match act(&tx) {
             Ok((value, did)) => {
                 append(&tx, entry(AuditOutcome::Done, did))?;
@@ -154,25 +147,9 @@ impl Store {
     ) -> Result<Role, StoreError> {
         let mut conn = self.writer();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let role = role_in(&tx, actor)?;
-        if let Err(forbidden) = Forbidden::check(actor.name(), role, action) {
-            append(
-                &tx,
-                AuditRecord {
-                    at: Utc::now(),
-                    actor: actor.name().to_owned(),
-                    role,
-                    action,
-                    objects: clip(objects, MAX_OBJECTS_CHARS),
-                    outcome: AuditOutcome::Refused,
-                    detail: forbidden.to_string(),
-                },
-            )?;
-            tx.commit()?;
-            return Err(StoreError::Forbidden(forbidden));
-        }
+        let checked = check_role(&tx, actor, action, objects)?;
         tx.commit()?;
-        Ok(role)
+        Ok(checked?)
     }
 
     /// Records the outcome of an action that [`Store::authorize`] allowed.
@@ -192,6 +169,48 @@ fn clip(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         Some((end, _)) => format!("{}…", &s[..end]),
         None => s.to_owned(),
+    }
+}
+
+/// The actor's role inside a writing transaction, or, when it does not
+/// allow `action`, the refusal, already appended to the audit log.
+fn check_role(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    action: Action,
+    objects: &str,
+) -> Result<Result<Role, Forbidden>, StoreError> {
+    let role = role_in(tx, actor)?;
+    match Forbidden::check(actor.name(), role, action) {
+        Ok(()) => Ok(Ok(role)),
+        Err(refused) => {
+            let why = refused.to_string();
+            append(
+                tx,
+                entry(actor, role, action, objects, AuditOutcome::Refused, &why),
+            )?;
+            Ok(Err(refused))
+        }
+    }
+}
+
+/// An audit entry of `actor`'s `action`, its quoted text clipped.
+fn entry(
+    actor: &Actor,
+    role: Role,
+    action: Action,
+    objects: &str,
+    outcome: AuditOutcome,
+    detail: &str,
+) -> AuditRecord {
+    AuditRecord {
+        at: Utc::now(),
+        actor: actor.name().to_owned(),
+        role,
+        action,
+        objects: clip(objects, MAX_OBJECTS_CHARS),
+        outcome,
+        detail: clip(detail, MAX_DETAIL_CHARS),
     }
 }
 
@@ -217,15 +236,14 @@ fn role_in(tx: &Transaction<'_>, actor: &Actor) -> Result<Role, StoreError> {
     .execute(params![actor.name(), ms(Utc::now())])?;
     append(
         tx,
-        AuditRecord {
-            at: Utc::now(),
-            actor: actor.name().to_owned(),
-            role: Role::Admin,
-            action: Action::GrantRole,
-            objects: format!("user {actor}"),
-            outcome: AuditOutcome::Done,
-            detail: "first user of this database: made admin".to_owned(),
-        },
+        entry(
+            actor,
+            Role::Admin,
+            Action::GrantRole,
+            &format!("user {actor}"),
+            AuditOutcome::Done,
+            "first user of this database: made admin",
+        ),
     )?;
     Ok(Role::Admin)
 }
