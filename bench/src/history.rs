@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chrono::Utc;
 use rollwright::engine::{Engine, EngineConfig, Silent, SystemClock};
+use rollwright::secrets::Secret;
 use rollwright::store::Store;
 use rusqlite::params;
 use serde_json::{json, Value};
@@ -43,13 +44,16 @@ pub fn build(a: &HistoryArgs<'_>) -> anyhow::Result<Value> {
         )?;
         store.import_manifest(&crate::engine_run::bench_admin(), &m, Utc::now())?;
     }
+    // Every fixture device shares one token, stored once: a secret store
+    // holds tokens, the rows only its reference.
+    let token_ref = bench_secrets(a.db)?.put(&Secret::new("token"))?;
     let mut conn = rusqlite::Connection::open(a.db)?;
     // A fixture: nothing to lose on a crash, so no syncing while it is written.
     conn.pragma_update(None, "synchronous", "OFF")?;
     conn.pragma_update(None, "cache_size", -262_144)?;
 
     let started = Instant::now();
-    insert_devices(&mut conn, a.devices)?;
+    insert_devices(&mut conn, a.devices, &token_ref.to_string())?;
     let mut steps = Vec::new();
     let mut done = 0;
     // Status timings at 1%, 10% and 100% of the history.
@@ -73,11 +77,16 @@ pub fn build(a: &HistoryArgs<'_>) -> anyhow::Result<Value> {
     }))
 }
 
-fn insert_devices(conn: &mut rusqlite::Connection, devices: usize) -> anyhow::Result<()> {
+fn insert_devices(
+    conn: &mut rusqlite::Connection,
+    devices: usize,
+    token_ref: &str,
+) -> anyhow::Result<()> {
     let tx = conn.transaction()?;
     {
         let mut dev = tx.prepare(
-            "INSERT INTO devices (id, name, agent_url, agent_token, labels) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO devices (id, name, agent_url, agent_token, labels, token_ref)
+             VALUES (?1, ?2, ?3, '', ?4, ?5)",
         )?;
         let mut prod = tx.prepare(
             "INSERT INTO device_products (device_id, product, configured_version, deployed_version)
@@ -90,8 +99,8 @@ fn insert_devices(conn: &mut rusqlite::Connection, devices: usize) -> anyhow::Re
                 id,
                 name,
                 format!("https://{name}.example.com:8443"),
-                "token",
-                format!(r#"{{"site":"site-{}"}}"#, n % 40)
+                format!(r#"{{"site":"site-{}"}}"#, n % 40),
+                token_ref
             ])?;
             prod.execute(params![id, PRODUCT, TO])?;
         }
