@@ -165,11 +165,7 @@ fn new_device(a: &DeviceAdd) -> Result<NewDevice, ValidationError> {
 /// The certificate an https agent presents now (nothing is sent but the
 /// handshake and an unauthenticated health check).
 fn presented_certificate(url: &str) -> Result<Fingerprint, CliError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?;
-    runtime
+    crate::running::runtime()?
         .block_on(probe_certificate(url.trim(), &ClientOptions::default()))
         .map_err(|e| anyhow::anyhow!("cannot read the certificate of {url}: {e}").into())
 }

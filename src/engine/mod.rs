@@ -34,10 +34,10 @@ use tokio::sync::{broadcast, mpsc, watch, Notify, Semaphore};
 
 use crate::agent_client::{AgentClient, AgentError, ClientOptions};
 use crate::domain::{
-    Action, Actor, AuditOutcome, AuditRecord, DeviceId, DeviceUpdate, DeviceUpdateId,
-    DeviceUpdateStatus, ErrorCode, Fingerprint, Role, UpdateId, UpdateSummary,
+    Action, Actor, DeviceId, DeviceUpdate, DeviceUpdateId, DeviceUpdateStatus, ErrorCode,
+    Fingerprint, UpdateId, UpdateSummary,
 };
-use crate::store::{DeviceUpdateChange, Store, StoreError};
+use crate::store::{Allowed, DeviceUpdateChange, Store, StoreError};
 use clients::Clients;
 use journal::Journal;
 use scheduler::Scheduler;
@@ -300,16 +300,14 @@ impl Engine {
         update: UpdateId,
     ) -> Result<usize, EngineError> {
         self.refuse_if_closing()?;
-        let objects = format!("update {update}");
-        let role = self
-            .authorize(actor, Action::CancelUpdate, &objects)
+        let allowed = self
+            .authorize(actor, Action::CancelUpdate, format!("update {update}"))
             .await?;
         let result = self.cancel_cancellable(update).await;
         let did = result
             .as_ref()
             .map(|n| format!("cancelling {n} device updates"));
-        self.record(actor, role, Action::CancelUpdate, objects, did)
-            .await;
+        self.record(allowed, did).await;
         result
     }
 
@@ -350,14 +348,16 @@ impl Engine {
         id: &DeviceUpdateId,
     ) -> Result<(), EngineError> {
         self.refuse_if_closing()?;
-        let objects = format!("device update {id}");
-        let role = self
-            .authorize(actor, Action::CancelDeviceUpdate, &objects)
+        let allowed = self
+            .authorize(
+                actor,
+                Action::CancelDeviceUpdate,
+                format!("device update {id}"),
+            )
             .await?;
         let result = self.cancel_one(id).await;
         let did = result.as_ref().map(|()| "cancelling".to_owned());
-        self.record(actor, role, Action::CancelDeviceUpdate, objects, did)
-            .await;
+        self.record(allowed, did).await;
         result
     }
 
@@ -404,38 +404,20 @@ impl Engine {
         &self,
         actor: &Actor,
         action: Action,
-        objects: &str,
-    ) -> Result<Role, EngineError> {
+        objects: String,
+    ) -> Result<Allowed, EngineError> {
         let store = self.inner.store.clone();
-        let (actor, objects) = (actor.clone(), objects.to_owned());
-        blocking(move || store.authorize(&actor, action, &objects)).await
+        let actor = actor.clone();
+        blocking(move || store.authorize(&actor, action, objects)).await
     }
 
     /// Appends the outcome of an action [`Engine::authorize`] allowed. The
     /// action has happened either way, so a failure to record is logged.
-    async fn record(
-        &self,
-        actor: &Actor,
-        role: Role,
-        action: Action,
-        objects: String,
-        result: Result<String, &EngineError>,
-    ) {
-        let (outcome, detail) = match result {
-            Ok(did) => (AuditOutcome::Done, did),
-            Err(e) => (AuditOutcome::Failed, e.to_string()),
-        };
-        let record = AuditRecord {
-            at: chrono::Utc::now(),
-            actor: actor.name().to_owned(),
-            role,
-            action,
-            objects,
-            outcome,
-            detail,
-        };
+    async fn record(&self, allowed: Allowed, result: Result<String, &EngineError>) {
+        let action = allowed.action();
+        let outcome = result.map_err(|e| e.to_string());
         let store = self.inner.store.clone();
-        if let Err(e) = blocking(move || store.record_action(record)).await {
+        if let Err(e) = blocking(move || store.record_action(&allowed, outcome)).await {
             tracing::error!("cannot record a {action} in the audit log: {e}");
         }
     }

@@ -143,20 +143,54 @@ impl Store {
         &self,
         actor: &Actor,
         action: Action,
-        objects: &str,
-    ) -> Result<Role, StoreError> {
+        objects: String,
+    ) -> Result<Allowed, StoreError> {
         let mut conn = self.writer();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let checked = check_role(&tx, actor, action, objects)?;
+        let checked = check_role(&tx, actor, action, &objects)?;
         tx.commit()?;
-        Ok(checked?)
+        Ok(Allowed {
+            actor: actor.clone(),
+            role: checked?,
+            action,
+            objects,
+        })
     }
 
-    /// Records the outcome of an action that [`Store::authorize`] allowed.
-    pub fn record_action(&self, mut record: AuditRecord) -> Result<(), StoreError> {
-        record.objects = clip(&record.objects, MAX_OBJECTS_CHARS);
-        record.detail = clip(&record.detail, MAX_DETAIL_CHARS);
+    /// Records the outcome of an action [`Store::authorize`] allowed: what
+    /// it did, or why it failed.
+    pub fn record_action(
+        &self,
+        allowed: &Allowed,
+        outcome: Result<String, String>,
+    ) -> Result<(), StoreError> {
+        let (outcome, detail) = match outcome {
+            Ok(did) => (AuditOutcome::Done, did),
+            Err(why) => (AuditOutcome::Failed, why),
+        };
+        let Allowed {
+            actor,
+            role,
+            action,
+            objects,
+        } = allowed;
+        let record = entry(actor, *role, *action, objects, outcome, &detail);
         record_alone(&mut self.writer(), record)
+    }
+}
+
+/// An action [`Store::authorize`] allowed, whose outcome is still to record.
+#[derive(Debug)]
+pub struct Allowed {
+    actor: Actor,
+    role: Role,
+    action: Action,
+    objects: String,
+}
+
+impl Allowed {
+    pub fn action(&self) -> Action {
+        self.action
     }
 }
 

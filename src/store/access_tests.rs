@@ -140,7 +140,7 @@ fn a_viewer_is_refused_every_admin_action_and_only_the_refusal_is_written() {
         (
             Action::CancelUpdate,
             store
-                .authorize(&vic, Action::CancelUpdate, "update 1")
+                .authorize(&vic, Action::CancelUpdate, "update 1".into())
                 .unwrap_err(),
         ),
     ];

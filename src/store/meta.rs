@@ -51,7 +51,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(
             &dir.path().join("db.sqlite3"),
-            std::sync::Arc::new(crate::secrets::MemoryStore::new()),
+            crate::store::behaviour_tests::memory(),
         )
         .unwrap();
         (dir, store)

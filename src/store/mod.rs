@@ -25,7 +25,7 @@ mod sql;
 mod tokens;
 mod updates;
 
-pub use access::UserRole;
+pub use access::{Allowed, UserRole};
 pub use audit::{AuditFilter, MAX_AUDIT_PAGE};
 pub use execution::ChangeOutcome;
 pub use products::{ImportOutcome, ProductVersions as ProductCatalogEntry};
@@ -302,11 +302,8 @@ impl Drop for Reader<'_> {
 
 #[cfg(test)]
 mod tests {
+    use super::behaviour_tests::memory;
     use super::*;
-
-    fn memory() -> Arc<dyn SecretStore> {
-        Arc::new(secrets::MemoryStore::new())
-    }
 
     #[test]
     fn opening_creates_the_file_at_the_latest_schema() {
