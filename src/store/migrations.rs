@@ -223,6 +223,25 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // the migrations, for every row not moved yet.
     r#"
     ALTER TABLE devices ADD COLUMN token_ref TEXT;
+    "#, // 11: the inventory read from each agent. `agent_id` is the identity
+    // adopted at first contact; `reported_id` is set while the agent at the
+    // address reports another one (the device is flagged, its versions kept).
+    // `labels` stay the admin's; `agent_labels` are the agent's, and the
+    // admin's win where both set a key. Modules are JSON `[{name, version}]`.
+    // A retired device was removed after it took part in updates: its row
+    // stays for its history and leaves every list.
+    r#"
+    ALTER TABLE devices ADD COLUMN agent_id TEXT;
+    ALTER TABLE devices ADD COLUMN reported_id TEXT;
+    ALTER TABLE devices ADD COLUMN agent_labels TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE devices ADD COLUMN last_sync_ms INTEGER;
+    ALTER TABLE devices ADD COLUMN last_seen_ms INTEGER;
+    ALTER TABLE devices ADD COLUMN latency_ms INTEGER;
+    ALTER TABLE devices ADD COLUMN last_error TEXT;
+    ALTER TABLE devices ADD COLUMN retired_at_ms INTEGER;
+    ALTER TABLE device_products ADD COLUMN modules TEXT NOT NULL DEFAULT '[]';
+    CREATE INDEX device_products_by_version
+        ON device_products(product, configured_version, deployed_version);
     "#,
 ];
 
