@@ -1,6 +1,7 @@
 //! The update engine against a real fleet simulator over HTTP on loopback,
 //! with durable state in a real SQLite file.
 
+mod engine_inventory;
 mod engine_support;
 
 use std::collections::BTreeMap;

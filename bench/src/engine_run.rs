@@ -11,7 +11,7 @@ use anyhow::{ensure, Context};
 use chrono::Utc;
 use rollwright::domain::{Actor, DeployOption, DeviceId, DeviceUpdateStatus, NewDevice, NewUpdate};
 use rollwright::engine::{Engine, EngineConfig, Silent, SystemClock};
-use rollwright::store::Store;
+use rollwright::store::{DeviceSelection, Store};
 use serde_json::{json, Value};
 
 use crate::fleet::{FROM, PRODUCT, TO, TOKEN};
@@ -325,4 +325,43 @@ pub fn db_bytes(db: &Path) -> u64 {
 /// Who the benchmark acts as: the first user of its database, hence admin.
 pub(crate) fn bench_admin() -> Actor {
     Actor::new("bench").expect("a valid user name")
+}
+
+/// One inventory sync of `devices` fleet devices that were registered with
+/// other versions than they run: devices/s of the sync (one `GET /v1/device`
+/// each, answers written in batches), twice: the first sync builds the
+/// clients and writes every device; the second finds nothing changed.
+pub async fn sync(a: &EngineArgs<'_>, devices: usize) -> anyhow::Result<Value> {
+    let (store, _) = landscape(a, &[(0, devices)])?;
+    let config = EngineConfig {
+        sync_concurrency: a.concurrency,
+        ..EngineConfig::default()
+    };
+    let engine = Engine::new(store, Arc::new(SystemClock), Arc::new(Silent), config)?;
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let cpu0 = stats::cpu_time();
+        let t0 = Instant::now();
+        let report = engine.sync_inventory(DeviceSelection::All).await?;
+        let seconds = t0.elapsed().as_secs_f64();
+        ensure!(
+            report.reached == devices,
+            "only {} of {devices} devices answered: {report:?}",
+            report.reached
+        );
+        runs.push(json!({
+            "seconds": seconds,
+            "devices_per_s": devices as f64 / seconds,
+            "changed": report.changed,
+            "cpu_s": (stats::cpu_time() - cpu0).as_secs_f64(),
+        }));
+    }
+    engine.shutdown().await;
+    Ok(json!({
+        "devices": devices,
+        "concurrency": a.concurrency,
+        "first": runs[0],
+        "again": runs[1],
+        "peak_rss_mib": stats::peak_rss_mib(),
+    }))
 }

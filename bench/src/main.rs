@@ -9,8 +9,8 @@
 //! and a missed goal is reported, not failed.
 //!
 //! - `orchestrate`: runs the phases in order and collects their JSON.
-//! - `engine_run`: the engine side (child process): throughput, the status
-//!   list during a rollout, and lateness.
+//! - `engine_run`: the engine side (child process): throughput, inventory
+//!   sync, the status list during a rollout, and lateness.
 //! - `history`: 100,000 devices and 1,000,000 finished device updates.
 //! - `report`: the table and the JSON file.
 
@@ -31,10 +31,11 @@ const USAGE: &str = "\
 usage:
   rollwright-bench all [--agent PATH] [--out DIR] [--only PHASE,...] [--concurrency N]
                        [--lateness-concurrent N]
-      phases: ceiling, get-device, engine, status-load, aiohttp, bash, lateness, history
+      phases: ceiling, get-device, engine, sync, status-load, aiohttp, bash, lateness, history
   (children started by `all`; each prints one JSON line)
   rollwright-bench engine-throughput --root URL --db PATH --devices N --concurrency N
   rollwright-bench engine-status-load --root URL --db PATH --devices N --concurrency N
+  rollwright-bench engine-sync --root URL --db PATH --devices N --concurrency N
   rollwright-bench engine-lateness --root URL --db PATH --devices N --concurrent N --concurrency N
   rollwright-bench history-build --db PATH [--devices N] [--updates N] [--per-update N]
   rollwright-bench history-probe --db PATH";
@@ -90,7 +91,7 @@ fn main() -> anyhow::Result<()> {
     let runtime = || tokio::runtime::Runtime::new().context("starting tokio");
     let child_output = match command.as_str() {
         "all" => return orchestrate::all(&flags),
-        "engine-throughput" | "engine-status-load" | "engine-lateness" => {
+        "engine-throughput" | "engine-status-load" | "engine-sync" | "engine-lateness" => {
             let db = PathBuf::from(flags.text("db")?);
             let fixtures = fixtures();
             let a = engine_run::EngineArgs {
@@ -103,6 +104,8 @@ fn main() -> anyhow::Result<()> {
             runtime()?.block_on(async {
                 if command == "engine-throughput" {
                     engine_run::throughput(&a, devices).await
+                } else if command == "engine-sync" {
+                    engine_run::sync(&a, devices).await
                 } else if command == "engine-status-load" {
                     engine_run::status_under_load(&a, devices).await
                 } else {

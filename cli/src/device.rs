@@ -6,14 +6,16 @@ use rollwright::agent_client::{probe_certificate, ClientOptions, FingerprintErro
 use rollwright::domain::{Actor, ErrorCode, Fingerprint, NewDevice, ValidationError};
 use rollwright::store::{Store, StoreError};
 
-use crate::{show, CliError, Out};
+use crate::{CliError, Out};
 
 #[derive(Subcommand)]
 pub(crate) enum Cmd {
     /// Register a device.
     Add(DeviceAdd),
-    /// List devices.
-    List,
+    /// List devices: filtered, sorted, one page at a time.
+    List(crate::device_list::ListArgs),
+    /// Read devices' inventory (versions, modules, labels) from their agents.
+    Sync(crate::device_list::SyncArgs),
     /// Remove a device without update history.
     Remove { name: String },
     /// Pin the certificate an https:// agent presents now, after it changed.
@@ -92,33 +94,8 @@ pub(crate) fn run(store: &Store, out: &Out, actor: &Actor, cmd: &Cmd) -> Result<
                 format!("device {name} now trusts the certificate sha256 {fingerprint}")
             });
         }
-        Cmd::List => {
-            let devices = store.devices()?;
-            out.print(&devices, || {
-                devices
-                    .iter()
-                    .map(|d| {
-                        let labels: Vec<_> =
-                            d.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                        let products: Vec<_> = d
-                            .products
-                            .iter()
-                            .map(|(p, v)| {
-                                format!("{p}={}/{}", show(&v.configured), show(&v.deployed))
-                            })
-                            .collect();
-                        format!(
-                            "{}\t{}\t{}\t{}",
-                            d.name,
-                            d.agent_url,
-                            labels.join(","),
-                            products.join(" ")
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            });
-        }
+        Cmd::List(a) => crate::device_list::list(store, out, a)?,
+        Cmd::Sync(a) => crate::device_list::sync(store, out, a)?,
         Cmd::Remove { name } => {
             store.remove_device(actor, name)?;
             out.print(&serde_json::json!({"removed": name}), || {

@@ -9,6 +9,7 @@
 mod audit;
 mod demo;
 mod device;
+mod device_list;
 mod downtime;
 mod product;
 mod running;

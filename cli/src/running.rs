@@ -51,7 +51,7 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}").into())
 }
 
-fn engine(store: &Store, config: EngineConfig) -> Result<Engine, EngineError> {
+pub(crate) fn engine(store: &Store, config: EngineConfig) -> Result<Engine, EngineError> {
     Engine::new(
         store.clone(),
         Arc::new(SystemClock),
@@ -335,6 +335,15 @@ impl View {
                 }
             }
             EngineEvent::UpdateApproved { .. } => {}
+            EngineEvent::InventorySynced {
+                devices,
+                unreachable,
+                mismatched,
+                ..
+            } if unreachable + mismatched > 0 => self.line(format!(
+                "inventory of {devices} devices read: {unreachable} unreachable, {mismatched} answering as another device"
+            )),
+            EngineEvent::InventorySynced { .. } => {}
             EngineEvent::UpdateFinished {
                 update,
                 succeeded,

@@ -7,7 +7,7 @@ use rollwright::demo::{self, DemoFleet};
 use rollwright::domain::Actor;
 use rollwright::engine::{Engine, EngineConfig, SystemClock};
 use rollwright::os_user::os_actor;
-use rollwright::store::{Store, DB_FILE_NAME};
+use rollwright::store::{DeviceSelection, Store, DB_FILE_NAME};
 use tauri::{AppHandle, Emitter, Manager};
 
 use crate::dto::AppInfo;
@@ -74,6 +74,10 @@ impl AppState {
                 Ok(0) => {}
                 Ok(n) => tracing::info!("resumed {n} unfinished device updates"),
                 Err(e) => tracing::error!("cannot resume unfinished work: {e}"),
+            }
+            // The landscape as the agents see it now, not as last time.
+            if let Err(e) = starting.sync_inventory(DeviceSelection::All).await {
+                tracing::warn!("inventory sync at start failed: {e}");
             }
         });
         Ok(AppState {

@@ -109,6 +109,20 @@ impl AgentError {
         )
     }
 
+    /// What an admin adding or checking a device should read: unreachable,
+    /// a wrong token and "not a Rollwright agent" told apart.
+    pub fn for_admin(&self) -> String {
+        match self {
+            Self::Rejected { status: 401, .. } => {
+                "the agent refused the token (401): check the device's agent token".into()
+            }
+            Self::Rejected { status: 404, .. } | Self::Protocol(_) => format!(
+                "does not answer as a Rollwright agent at this URL ({self}); check the URL, including any /devices/NAME path"
+            ),
+            _ => self.to_string(),
+        }
+    }
+
     /// The agent's error body, when it answered with one.
     pub fn body(&self) -> Option<&ErrorBody> {
         match self {

@@ -9,6 +9,7 @@ use serde::Serialize;
 use rollwright_protocol::validate::Transport;
 pub use rollwright_protocol::Fingerprint;
 
+use super::inventory::Reach;
 use super::version::{NotHigher, Version};
 use super::{DeviceId, ProductName, ValidationError};
 
@@ -25,8 +26,13 @@ pub struct Device {
     pub agent_url: String,
     /// The pinned certificate of an `https://` agent; `None` on loopback.
     pub tls_fingerprint: Option<Fingerprint>,
+    /// The labels it goes by: the agent's, with the admin's on top.
     pub labels: Labels,
+    /// The labels an admin set; they win over the agent's.
+    pub admin_labels: Labels,
+    /// Per product as last learnt: from its agent once synced.
     pub products: BTreeMap<ProductName, ProductVersions>,
+    pub reach: Reach,
 }
 
 /// What a device is told to run, and what it actually runs, of one product.
@@ -273,7 +279,9 @@ mod tests {
             agent_url: "http://127.0.0.1:1".into(),
             tls_fingerprint: None,
             labels: Labels::new(),
+            admin_labels: Labels::new(),
             products: [(product, pv(c, d))].into(),
+            reach: Reach::default(),
         }
     }
 

@@ -225,7 +225,9 @@ mod tests {
             labels: site
                 .map(|s| [("site".to_owned(), s.to_owned())].into())
                 .unwrap_or_default(),
+            admin_labels: Default::default(),
             products: Default::default(),
+            reach: Default::default(),
         }
     }
 

@@ -20,10 +20,12 @@ pub mod access;
 pub mod audit;
 pub mod deploy_limits;
 pub mod device;
+pub mod device_query;
 pub mod diff;
 pub mod downtime;
 pub mod error;
 pub mod ids;
+pub mod inventory;
 pub mod manifest;
 pub mod transition;
 pub mod update;
@@ -37,10 +39,15 @@ pub use device::{
     eligible_devices, parse_label, Device, Eligible, Fingerprint, Labels, Lower, NewDevice,
     ProductVersions, ValidDevice,
 };
+pub use device_query::{DevicePage, DeviceQuery, DeviceSort, RawDeviceQuery, MAX_DEVICE_PAGE};
 pub use diff::{apply_diff, diff_modules, ModuleChange};
 pub use downtime::{Downtime, DowntimeKind, NewDowntime, Scope};
 pub use error::{ErrorCode, ValidationError};
 pub use ids::{DeviceId, DeviceUpdateId, DowntimeId, ProductName, UpdateId};
+pub use inventory::{
+    Inventory, ModuleRef, ProductInventory, Reach, Reachability, SyncFailure, SyncOutcome,
+    SyncReport, SyncResult, MAX_REPORTED_FAILURES,
+};
 pub use manifest::{HealthCheck, Manifest, Module, MAX_MANIFEST_BYTES};
 pub use transition::{is_settled, Effects, Ends};
 pub use update::{

@@ -569,6 +569,7 @@ pub(crate) mod tests {
             agent_url: "http://127.0.0.1:1".into(),
             tls_fingerprint: None,
             labels: Default::default(),
+            admin_labels: Default::default(),
             products: [(
                 ProductName::parse("p", "acme-erp").unwrap(),
                 ProductVersions {
@@ -577,6 +578,7 @@ pub(crate) mod tests {
                 },
             )]
             .into(),
+            reach: Default::default(),
         }
     }
 

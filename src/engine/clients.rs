@@ -64,6 +64,61 @@ impl Clients {
         Ok(handle)
     }
 
+    /// The clients for many devices, those not built yet made from one
+    /// store read. A device whose client cannot be made gets the reason.
+    pub(super) async fn devices(
+        &self,
+        ids: &[DeviceId],
+    ) -> Result<Vec<(DeviceId, Result<Arc<DeviceHandle>, String>)>, EngineError> {
+        let missing: Vec<DeviceId> = {
+            let cached = lock(&self.devices);
+            ids.iter()
+                .filter(|id| !cached.contains_key(id))
+                .copied()
+                .collect()
+        };
+        let mut unusable = HashMap::new();
+        if !missing.is_empty() {
+            let store = self.store.clone();
+            let endpoints = blocking(move || store.agent_endpoints(&missing)).await?;
+            let mut cached = lock(&self.devices);
+            for e in endpoints {
+                let client = e
+                    .token
+                    .map_err(|err| format!("cannot read its agent token: {err}"))
+                    .and_then(|token| {
+                        self.pool
+                            .for_device(&e.agent_url, token.expose(), e.tls_fingerprint.as_ref())
+                            .map_err(|err| err.for_admin())
+                    });
+                match client {
+                    Ok(client) => {
+                        let handle = DeviceHandle {
+                            name: e.name,
+                            client,
+                        };
+                        cached.insert(e.id, Arc::new(handle));
+                    }
+                    Err(why) => {
+                        unusable.insert(e.id, why);
+                    }
+                }
+            }
+        }
+        let cached = lock(&self.devices);
+        Ok(ids
+            .iter()
+            .map(|id| {
+                let handle = cached.get(id).cloned().ok_or_else(|| {
+                    unusable
+                        .remove(id)
+                        .unwrap_or_else(|| "the device is gone".into())
+                });
+                (*id, handle)
+            })
+            .collect())
+    }
+
     /// Drops a device's cached client, so the next call reads the device
     /// (its pinned certificate) again.
     pub(super) fn forget(&self, id: DeviceId) {

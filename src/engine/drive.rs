@@ -232,6 +232,8 @@ impl Engine {
         let Some(du) = moved.as_ref().filter(|du| du.is_settled()) else {
             return;
         };
+        // What the device runs now is the agent's to say.
+        let _ = self.inner.settled.send((du.device, self.busy()));
         let finished = {
             let mut state = self.lock();
             match state.open.get_mut(&du.update) {

@@ -19,6 +19,14 @@ pub enum EngineEvent {
         /// Nothing more happens to it without an admin.
         settled: bool,
     },
+    /// An inventory sync ended; the landscape changed where `changed` > 0.
+    InventorySynced {
+        devices: usize,
+        reached: usize,
+        unreachable: usize,
+        mismatched: usize,
+        changed: usize,
+    },
     /// An update was approved and its work handed to the engine.
     UpdateApproved { update: UpdateId },
     /// The last device update of an update settled; `actual_end` replaced

@@ -11,6 +11,7 @@ mod clients;
 mod clock;
 mod drive;
 mod events;
+mod inventory;
 mod journal;
 mod notify;
 mod retry;
@@ -62,6 +63,14 @@ pub struct EngineConfig {
     pub stall_limit: Duration,
     /// Device updates failing within this window share one notification.
     pub failure_group_window: Duration,
+    /// Every device's inventory is read from its agent this often, the first
+    /// time one interval after the start; `None` only on demand and after
+    /// updates.
+    pub inventory_interval: Option<Duration>,
+    /// Agents asked for their inventory at once.
+    pub sync_concurrency: usize,
+    /// How long one device may take to answer an inventory sync.
+    pub sync_timeout: Duration,
     /// Receives the scheduler lateness of each `at(t)` deployment it hands
     /// out, for the benchmark; `None` (the app, the CLI) keeps nothing.
     pub lateness_probe: Option<mpsc::UnboundedSender<Duration>>,
@@ -81,6 +90,9 @@ impl Default for EngineConfig {
             deploy_timeout: Duration::from_secs(30 * 60),
             stall_limit: Duration::from_secs(5 * 60),
             failure_group_window: Duration::from_secs(3),
+            inventory_interval: Some(Duration::from_secs(15 * 60)),
+            sync_concurrency: 64,
+            sync_timeout: Duration::from_secs(10),
             lateness_probe: None,
         }
     }
@@ -142,6 +154,9 @@ struct Inner {
     events: broadcast::Sender<EngineEvent>,
     notifier: Arc<dyn Notifier>,
     failures: mpsc::UnboundedSender<String>,
+    /// Devices whose update settled, to read their inventory again; each
+    /// counts the engine busy until it is read.
+    settled: mpsc::UnboundedSender<(DeviceId, BusyGuard)>,
     journal: Journal,
     scheduler: Scheduler,
     permits: Semaphore,
@@ -181,6 +196,7 @@ impl Engine {
             .map_err(EngineError::Client)?;
         let (scheduler, due) = Scheduler::start(clock.clone());
         let failures = notify::spawn_failure_grouper(notifier.clone(), config.failure_group_window);
+        let (settled, settled_rx) = mpsc::unbounded_channel();
         let engine = Engine {
             inner: Arc::new(Inner {
                 journal: Journal::start(store.clone()),
@@ -193,6 +209,7 @@ impl Engine {
                 events: broadcast::channel(4096).0,
                 notifier,
                 failures,
+                settled,
                 scheduler,
                 busy: AtomicUsize::new(0),
                 idle: Notify::new(),
@@ -206,6 +223,11 @@ impl Engine {
             let stop = dispatcher.clone();
             stop.until_closed(dispatcher.dispatch_due(due)).await
         });
+        let resync = engine.clone();
+        tokio::spawn(async move {
+            let stop = resync.clone();
+            stop.until_closed(resync.resync_settled(settled_rx)).await
+        });
         Ok(engine)
     }
 
@@ -214,7 +236,16 @@ impl Engine {
     /// on. From now on approvals are carried out. Returns how many.
     pub async fn start(&self) -> Result<usize, EngineError> {
         self.refuse_if_closing()?;
-        self.inner.started.store(true, Ordering::SeqCst);
+        if !self.inner.started.swap(true, Ordering::SeqCst) {
+            if let Some(interval) = self.inner.config.inventory_interval {
+                let periodic = self.clone();
+                tokio::spawn(async move {
+                    let stop = periodic.clone();
+                    stop.until_closed(periodic.sync_periodically(interval))
+                        .await
+                });
+            }
+        }
         let store = self.inner.store.clone();
         let unsettled = blocking(move || store.device_updates_to_resume()).await?;
         let count = unsettled.len();

@@ -7,16 +7,18 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use rollwright_protocol::FingerprintError;
 
-use super::sql::{bad_col, opt_version, opt_version_col};
+use super::sql::{bad_col, opt_time_col, opt_version, opt_version_col};
 use super::{Store, StoreError};
 use crate::domain::device::eligible_devices;
 use crate::domain::{
     Action, Actor, Device, DeviceId, Eligible, Fingerprint, Labels, ProductName, ProductVersions,
-    ValidDevice, ValidationError, Version,
+    Reach, ValidDevice, ValidationError, Version,
 };
 use crate::secrets::{Secret, SecretRef};
 
-const DEVICE_COLS: &str = "SELECT id, name, agent_url, labels, tls_fingerprint FROM devices";
+pub(super) const DEVICE_COLS: &str =
+    "SELECT id, name, agent_url, labels, tls_fingerprint, agent_labels,
+    agent_id, reported_id, last_sync_ms, last_seen_ms, latency_ms, last_error FROM devices";
 
 impl Store {
     /// Registers a device. A taken name is a conflict.
@@ -209,9 +211,14 @@ pub(super) fn put_versions(
     }
 }
 
-fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
-    let labels: String = r.get(3)?;
-    let labels: Labels = serde_json::from_str(&labels).map_err(|e| bad_col(3, e.to_string()))?;
+pub(super) fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
+    let labels_col = |i: usize| -> rusqlite::Result<Labels> {
+        let json: String = r.get(i)?;
+        serde_json::from_str(&json).map_err(|e| bad_col(i, e.to_string()))
+    };
+    let admin_labels = labels_col(3)?;
+    let mut labels = labels_col(5)?;
+    labels.extend(admin_labels.clone());
     Ok(Device {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -224,11 +231,20 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
             })
             .transpose()?,
         labels,
+        admin_labels,
         products: BTreeMap::new(),
+        reach: Reach {
+            agent_id: r.get(6)?,
+            reported_id: r.get(7)?,
+            last_sync: opt_time_col(r, 8)?,
+            last_seen: opt_time_col(r, 9)?,
+            latency_ms: r.get(10)?,
+            last_error: r.get(11)?,
+        },
     })
 }
 
-fn product_row(
+pub(super) fn product_row(
     r: &rusqlite::Row<'_>,
 ) -> rusqlite::Result<(DeviceId, ProductName, ProductVersions)> {
     Ok((

@@ -15,9 +15,11 @@
 
 mod access;
 mod audit;
+mod device_query;
 mod devices;
 mod downtimes;
 mod execution;
+mod inventory;
 mod meta;
 mod migrations;
 mod products;
@@ -28,6 +30,7 @@ mod updates;
 pub use access::{Allowed, UserRole};
 pub use audit::{AuditFilter, MAX_AUDIT_PAGE};
 pub use execution::ChangeOutcome;
+pub use inventory::{AgentEndpoint, DeviceSelection};
 pub use products::{ImportOutcome, ProductVersions as ProductCatalogEntry};
 pub use updates::DeviceUpdateChange;
 

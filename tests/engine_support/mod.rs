@@ -149,6 +149,9 @@ pub fn config() -> EngineConfig {
         deploy_timeout: Duration::from_secs(3),
         stall_limit: Duration::from_secs(3),
         failure_group_window: Duration::from_millis(500),
+        inventory_interval: None,
+        sync_concurrency: 16,
+        sync_timeout: Duration::from_secs(2),
         lateness_probe: None,
     }
 }

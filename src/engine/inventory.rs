@@ -1,0 +1,160 @@
+//! Inventory sync: asks devices' agents what they are configured with and
+//! run (`GET /v1/device`), with bounded concurrency and a per-device timeout,
+//! and hands the answers to the store in batches. Runs on demand, on a
+//! schedule, and for each device whose update just settled.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, Semaphore};
+use tokio::task::JoinSet;
+
+use super::clients::DeviceHandle;
+use super::{blocking, BusyGuard, Engine, EngineError, EngineEvent};
+use crate::agent_client::AgentError;
+use crate::domain::{DeviceId, Inventory, SyncOutcome, SyncReport, SyncResult};
+use crate::store::{DeviceSelection, Store, StoreError};
+
+/// Answers written per transaction: large enough that commits do not
+/// dominate, small enough that a screen sees progress.
+const BATCH: usize = 1000;
+
+impl Engine {
+    /// Reads the inventory of the selected devices from their agents and
+    /// records it; returns what was found. A device that does not answer is
+    /// marked, never dropped. Anyone may ask: it changes what Rollwright
+    /// knows, never a device.
+    pub async fn sync_inventory(
+        &self,
+        selection: DeviceSelection,
+    ) -> Result<SyncReport, EngineError> {
+        self.refuse_if_closing()?;
+        let _busy = self.busy();
+        let store = self.inner.store.clone();
+        let ids = blocking(move || store.device_ids(&selection)).await?;
+        let report = self.until_closed(self.sync(ids)).await;
+        let report = report.ok_or(EngineError::ShuttingDown)??;
+        let _ = self.inner.events.send(EngineEvent::InventorySynced {
+            devices: report.devices,
+            reached: report.reached,
+            unreachable: report.unreachable,
+            mismatched: report.mismatched,
+            changed: report.changed,
+        });
+        Ok(report)
+    }
+
+    async fn sync(&self, ids: Vec<DeviceId>) -> Result<SyncReport, EngineError> {
+        let handles = self.inner.clients.devices(&ids).await?;
+        let (tx, rx) = mpsc::channel::<SyncResult>(BATCH);
+        let writer = tokio::spawn(write_batches(self.inner.store.clone(), rx));
+        let permits = Arc::new(Semaphore::new(self.inner.config.sync_concurrency.max(1)));
+        let timeout = self.inner.config.sync_timeout;
+        let mut asking = JoinSet::new();
+        for (id, handle) in handles {
+            // Taken before spawning, so tasks exist only as calls are in flight.
+            let permit = permits
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|_| EngineError::Internal("the sync's semaphore closed".into()))?;
+            let (tx, clock) = (tx.clone(), self.inner.clock.clone());
+            asking.spawn(async move {
+                let at = clock.now();
+                let started = Instant::now();
+                let outcome = match handle {
+                    Ok(h) => ask(&h, timeout).await,
+                    Err(e) => SyncOutcome::Failed(e),
+                };
+                drop(permit);
+                let latency_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
+                let _ = tx
+                    .send(SyncResult {
+                        device: id,
+                        at,
+                        latency_ms,
+                        outcome,
+                    })
+                    .await;
+            });
+            while asking.try_join_next().is_some() {}
+        }
+        drop(tx);
+        while asking.join_next().await.is_some() {}
+        writer
+            .await
+            .map_err(|e| EngineError::Internal(format!("the sync's writer failed: {e}")))?
+    }
+
+    /// Takes device ids whose update settled and syncs them, a burst at a
+    /// time, for as long as the engine runs.
+    pub(super) async fn resync_settled(
+        self,
+        mut settled: mpsc::UnboundedReceiver<(DeviceId, BusyGuard)>,
+    ) {
+        let mut burst = Vec::new();
+        while settled.recv_many(&mut burst, BATCH).await > 0 {
+            let mut ids: Vec<DeviceId> = burst.iter().map(|(id, _)| *id).collect();
+            ids.sort();
+            ids.dedup();
+            if let Err(e) = self.sync_inventory(DeviceSelection::Ids(ids)).await {
+                tracing::warn!("inventory sync after updates failed: {e}");
+            }
+            // The engine counts idle once these are read.
+            burst.clear();
+        }
+    }
+
+    /// Syncs every device each `interval`, the first time one interval
+    /// after the start.
+    pub(super) async fn sync_periodically(self, interval: Duration) {
+        loop {
+            tokio::time::sleep(interval).await;
+            match self.sync_inventory(DeviceSelection::All).await {
+                Ok(r) => tracing::info!(
+                    "inventory sync: {} devices, {} reached, {} unreachable, {} mismatched, {} changed",
+                    r.devices,
+                    r.reached,
+                    r.unreachable,
+                    r.mismatched,
+                    r.changed
+                ),
+                Err(EngineError::ShuttingDown) => return,
+                Err(e) => tracing::warn!("scheduled inventory sync failed: {e}"),
+            }
+        }
+    }
+}
+
+/// One device asked once, within `timeout`.
+async fn ask(device: &DeviceHandle, timeout: Duration) -> SyncOutcome {
+    let answer = match tokio::time::timeout(timeout, device.client.device()).await {
+        Ok(answer) => answer,
+        Err(_) => Err(AgentError::Timeout),
+    };
+    match answer {
+        Ok(info) => match Inventory::from_wire(info) {
+            Ok(inv) => SyncOutcome::Reached(inv),
+            Err(e) => SyncOutcome::Failed(format!("answered with a bad inventory: {e}")),
+        },
+        Err(e) => SyncOutcome::Failed(e.for_admin()),
+    }
+}
+
+/// Writes answers in batches of up to [`BATCH`], as soon as a batch is full
+/// or no more are waiting, and adds up what the store found.
+async fn write_batches(
+    store: Store,
+    mut answers: mpsc::Receiver<SyncResult>,
+) -> Result<SyncReport, EngineError> {
+    let mut report = SyncReport::default();
+    let mut batch = Vec::with_capacity(BATCH);
+    while answers.recv_many(&mut batch, BATCH).await > 0 {
+        let store = store.clone();
+        let written = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+        let found =
+            blocking(move || -> Result<_, StoreError> { store.record_sync(&written) }).await?;
+        report.add(found);
+    }
+    Ok(report)
+}

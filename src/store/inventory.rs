@@ -1,0 +1,290 @@
+//! The inventory read from agents: which devices to ask and with what, and
+//! what they answered, written in batches. A device is never dropped for not
+//! answering: its row keeps the last good inventory and gains the error.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::sql::{bad_col, ms, opt_version, opt_version_col};
+use super::{Store, StoreError};
+use crate::domain::{
+    DeviceId, Fingerprint, ModuleRef, ProductName, ProductVersions, SyncFailure, SyncOutcome,
+    SyncReport, SyncResult, MAX_REPORTED_FAILURES,
+};
+use crate::secrets::{Secret, SecretRef};
+
+/// Which devices to ask.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeviceSelection {
+    All,
+    Ids(Vec<DeviceId>),
+}
+
+/// What calling a device's agent takes.
+pub struct AgentEndpoint {
+    pub id: DeviceId,
+    pub name: String,
+    pub agent_url: String,
+    pub tls_fingerprint: Option<Fingerprint>,
+    /// Per device, so one unreadable token fails one device, not the sync.
+    pub token: Result<Secret, StoreError>,
+}
+
+/// What a product's row held before a sync, to tell whether it changed.
+type Recorded = BTreeMap<ProductName, (ProductVersions, String)>;
+
+impl Store {
+    /// The devices of `selection` that are not retired, by name. Unknown ids
+    /// are left out: the caller resolved them a moment ago.
+    pub fn device_ids(&self, selection: &DeviceSelection) -> Result<Vec<DeviceId>, StoreError> {
+        let conn = self.reader()?;
+        let ids = match selection {
+            DeviceSelection::All => conn
+                .prepare_cached("SELECT id FROM devices WHERE retired_at_ms IS NULL ORDER BY name")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?,
+            DeviceSelection::Ids(ids) => conn
+                .prepare_cached(
+                    "SELECT id FROM devices WHERE retired_at_ms IS NULL
+                     AND id IN (SELECT value FROM json_each(?1)) ORDER BY name",
+                )?
+                .query_map([id_list(ids)], |r| r.get(0))?
+                .collect::<Result<_, _>>()?,
+        };
+        Ok(ids)
+    }
+
+    /// Where and how to call each of `ids`' agents, tokens included: one
+    /// query for all of them.
+    pub fn agent_endpoints(&self, ids: &[DeviceId]) -> Result<Vec<AgentEndpoint>, StoreError> {
+        let rows: Vec<(
+            DeviceId,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+        )> = self
+            .reader()?
+            .prepare_cached(
+                "SELECT id, name, agent_url, tls_fingerprint, token_ref, agent_token FROM devices
+                 WHERE id IN (SELECT value FROM json_each(?1))",
+            )?
+            .query_map([id_list(ids)], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })?
+            .collect::<Result<_, _>>()?;
+        rows.into_iter()
+            .map(|(id, name, agent_url, pin, token_ref, clear)| {
+                let tls_fingerprint = pin
+                    .map(|f| f.parse())
+                    .transpose()
+                    .map_err(|e| StoreError::Corrupt(format!("device {id} pin: {e}")))?;
+                let token = match token_ref {
+                    Some(r) => r
+                        .parse::<SecretRef>()
+                        .map_err(StoreError::from)
+                        .and_then(|r| Ok(self.inner.secrets.get(&r)?)),
+                    None if !clear.is_empty() => Ok(Secret::new(clear)),
+                    None => Err(StoreError::Corrupt(format!(
+                        "device {id} has no agent token"
+                    ))),
+                };
+                Ok(AgentEndpoint {
+                    id,
+                    name,
+                    agent_url,
+                    tls_fingerprint,
+                    token,
+                })
+            })
+            .collect()
+    }
+
+    /// Writes what one batch of devices answered, in one transaction, and
+    /// counts it. A device that answered as another (its identity differs
+    /// from the one adopted at first contact) is flagged and keeps its
+    /// recorded versions; one that did not answer keeps them and gains the
+    /// error. A device removed meanwhile is skipped.
+    pub fn record_sync(&self, results: &[SyncResult]) -> Result<SyncReport, StoreError> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let mut report = SyncReport::default();
+        for result in results {
+            let Some((name, adopted)) = tx
+                .prepare_cached("SELECT name, agent_id FROM devices WHERE id = ?1")?
+                .query_row([result.device], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+                })
+                .optional()?
+            else {
+                continue;
+            };
+            report.devices += 1;
+            let at = ms(result.at);
+            let fail = |report: &mut SyncReport, error: String| {
+                if report.failures.len() < MAX_REPORTED_FAILURES {
+                    report.failures.push(SyncFailure {
+                        device: name.clone(),
+                        error,
+                    });
+                }
+            };
+            match &result.outcome {
+                SyncOutcome::Failed(error) => {
+                    report.unreachable += 1;
+                    tx.prepare_cached(
+                        "UPDATE devices SET last_sync_ms = ?2, latency_ms = ?3, last_error = ?4
+                         WHERE id = ?1",
+                    )?
+                    .execute(params![
+                        result.device,
+                        at,
+                        result.latency_ms,
+                        error
+                    ])?;
+                    fail(&mut report, error.clone());
+                }
+                SyncOutcome::Reached(inv)
+                    if adopted.as_ref().is_some_and(|a| *a != inv.agent_id) =>
+                {
+                    report.mismatched += 1;
+                    let error = format!(
+                        "the agent at its address reports the identity {:?}, not {:?}: a replaced device or a wrong address; its inventory was not taken",
+                        inv.agent_id,
+                        adopted.unwrap_or_default()
+                    );
+                    tx.prepare_cached(
+                        "UPDATE devices SET reported_id = ?2, last_sync_ms = ?3, latency_ms = ?4,
+                         last_error = ?5 WHERE id = ?1",
+                    )?
+                    .execute(params![
+                        result.device,
+                        inv.agent_id,
+                        at,
+                        result.latency_ms,
+                        error
+                    ])?;
+                    fail(&mut report, error);
+                }
+                SyncOutcome::Reached(inv) => {
+                    report.reached += 1;
+                    let labels = to_json(&inv.labels)?;
+                    let labels_before: String = tx
+                        .prepare_cached("SELECT agent_labels FROM devices WHERE id = ?1")?
+                        .query_row([result.device], |r| r.get(0))?;
+                    tx.prepare_cached(
+                        "UPDATE devices SET agent_id = ?2, reported_id = NULL, agent_labels = ?3,
+                         last_sync_ms = ?4, last_seen_ms = ?4, latency_ms = ?5, last_error = NULL
+                         WHERE id = ?1",
+                    )?
+                    .execute(params![
+                        result.device,
+                        inv.agent_id,
+                        labels,
+                        at,
+                        result.latency_ms
+                    ])?;
+                    let products_changed = put_inventory(&tx, result.device, inv)?;
+                    if products_changed || labels_before != labels {
+                        report.changed += 1;
+                    }
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(report)
+    }
+
+    /// The modules each product of a device runs, as its agent last said.
+    pub fn device_modules(
+        &self,
+        id: DeviceId,
+    ) -> Result<BTreeMap<ProductName, Vec<ModuleRef>>, StoreError> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT product, modules FROM device_products WHERE device_id = ?1 ORDER BY product",
+        )?;
+        let rows = stmt.query_map([id], |r| {
+            let json: String = r.get(1)?;
+            let modules: Vec<ModuleRef> =
+                serde_json::from_str(&json).map_err(|e| bad_col(1, e.to_string()))?;
+            Ok((r.get(0)?, modules))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// Replaces a device's products with what its agent reports, writing only
+/// rows that differ; returns whether any did.
+fn put_inventory(
+    conn: &Connection,
+    device: DeviceId,
+    inv: &crate::domain::Inventory,
+) -> Result<bool, StoreError> {
+    let recorded: Recorded = conn
+        .prepare_cached(
+            "SELECT product, configured_version, deployed_version, modules
+             FROM device_products WHERE device_id = ?1",
+        )?
+        .query_map([device], |r| {
+            Ok((
+                r.get(0)?,
+                (
+                    ProductVersions {
+                        configured: opt_version_col(r, 1)?,
+                        deployed: opt_version_col(r, 2)?,
+                    },
+                    r.get(3)?,
+                ),
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut changed = false;
+    for (product, p) in &inv.products {
+        let modules = to_json(&p.modules)?;
+        if recorded.get(product) == Some(&(p.versions.clone(), modules.clone())) {
+            continue;
+        }
+        changed = true;
+        conn.prepare_cached(
+            "INSERT INTO device_products (device_id, product, configured_version, deployed_version, modules)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (device_id, product) DO UPDATE
+             SET configured_version = excluded.configured_version,
+                 deployed_version = excluded.deployed_version, modules = excluded.modules",
+        )?
+        .execute(params![
+            device,
+            product,
+            opt_version(&p.versions.configured),
+            opt_version(&p.versions.deployed),
+            modules
+        ])?;
+    }
+    for product in recorded.keys().filter(|p| !inv.products.contains_key(*p)) {
+        changed = true;
+        conn.prepare_cached("DELETE FROM device_products WHERE device_id = ?1 AND product = ?2")?
+            .execute(params![device, product])?;
+    }
+    Ok(changed)
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Ids as one JSON array parameter, read back with `json_each`: any number
+/// of them in one statement.
+fn id_list(ids: &[DeviceId]) -> String {
+    let ids: Vec<i64> = ids.iter().map(|d| d.0).collect();
+    serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())
+}
