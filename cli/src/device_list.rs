@@ -2,9 +2,9 @@
 //! (the inventory read from the agents, through the engine).
 
 use clap::Args;
-use rollwright::domain::{Device, DevicePage, RawDeviceQuery, SyncReport};
+use rollwright::domain::{Device, RawDeviceQuery, SyncReport};
 use rollwright::engine::EngineConfig;
-use rollwright::store::{DeviceSelection, Store, StoreError};
+use rollwright::store::{DevicePage, DeviceSelection, Store, StoreError};
 
 use crate::{show, CliError, Out};
 

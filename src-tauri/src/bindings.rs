@@ -4,9 +4,16 @@
 //! `ROLLWRIGHT_WRITE_BINDINGS=1 cargo test -p rollwright-desktop bindings`
 //! writes it anew.
 
-use rollwright::domain::{AuditOutcome, DeviceUpdateStatus, ErrorCode, Role, UpdateStatus};
+use rollwright::domain::{
+    AuditOutcome, DeviceUpdateStatus, ErrorCode, Reachability, Role, UpdateStatus,
+};
 use ts_rs::{Config, TS};
 
+use crate::dto::landscape::{
+    AgentCheck, CatalogProduct, CatalogVersion, DeviceDetail, DevicePageDto, DeviceQueryDto,
+    DeviceRow, DeviceUpdateRef, ImportedVersion, ModuleDiffRow, ModuleDto, NewDeviceDto,
+    ProductModules, ProductState, SyncFailureDto, SyncReportDto, VersionCountDto, VersionSpreadDto,
+};
 use crate::dto::{Activity, AppInfo, AuditQuery, AuditRow, ChainStatus, Me, UpdateRow, UserRow};
 use crate::error::IpcError;
 
@@ -32,6 +39,25 @@ fn render() -> String {
         AuditQuery::decl(&cfg),
         AuditRow::decl(&cfg),
         ChainStatus::decl(&cfg),
+        Reachability::decl(&cfg),
+        DeviceQueryDto::decl(&cfg),
+        ProductState::decl(&cfg),
+        DeviceUpdateRef::decl(&cfg),
+        DeviceRow::decl(&cfg),
+        DevicePageDto::decl(&cfg),
+        ModuleDto::decl(&cfg),
+        ProductModules::decl(&cfg),
+        DeviceDetail::decl(&cfg),
+        VersionCountDto::decl(&cfg),
+        VersionSpreadDto::decl(&cfg),
+        SyncFailureDto::decl(&cfg),
+        SyncReportDto::decl(&cfg),
+        NewDeviceDto::decl(&cfg),
+        AgentCheck::decl(&cfg),
+        CatalogVersion::decl(&cfg),
+        CatalogProduct::decl(&cfg),
+        ModuleDiffRow::decl(&cfg),
+        ImportedVersion::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs; do not edit.\n",

@@ -12,6 +12,9 @@ use serde::Serialize;
 pub(crate) struct IpcError {
     pub code: ErrorCode,
     pub message: String,
+    /// The input field the error is about (`agent_url`, `rows[3].name`), so
+    /// the screen can show it there.
+    pub field: Option<String>,
 }
 
 impl IpcError {
@@ -21,35 +24,42 @@ impl IpcError {
             return IpcError {
                 code,
                 message: detail.to_string(),
+                field: None,
             };
         }
         tracing::error!("internal error: {detail}");
         IpcError {
             code,
             message: "Something went wrong inside Rollwright; the log has the details.".into(),
+            field: None,
         }
     }
 
     pub fn internal(detail: impl std::fmt::Display) -> IpcError {
         IpcError::new(ErrorCode::Internal, detail)
     }
+
+    fn at(mut self, field: Option<&str>) -> IpcError {
+        self.field = field.map(str::to_owned);
+        self
+    }
 }
 
 impl From<ValidationError> for IpcError {
     fn from(e: ValidationError) -> IpcError {
-        IpcError::new(ErrorCode::InvalidInput, e)
+        IpcError::new(ErrorCode::InvalidInput, &e).at(Some(&e.field))
     }
 }
 
 impl From<StoreError> for IpcError {
     fn from(e: StoreError) -> IpcError {
-        IpcError::new(e.code(), e)
+        IpcError::new(e.code(), &e).at(e.field())
     }
 }
 
 impl From<EngineError> for IpcError {
     fn from(e: EngineError) -> IpcError {
-        IpcError::new(e.code(), e)
+        IpcError::new(e.code(), &e).at(e.field())
     }
 }
 
@@ -62,10 +72,11 @@ mod tests {
         let e = IpcError {
             code: ErrorCode::InvalidInput,
             message: "title: must not be empty".into(),
+            field: Some("title".into()),
         };
         assert_eq!(
             serde_json::to_string(&e).unwrap(),
-            r#"{"code":"invalid_input","message":"title: must not be empty"}"#
+            r#"{"code":"invalid_input","message":"title: must not be empty","field":"title"}"#
         );
     }
 
@@ -77,6 +88,7 @@ mod tests {
         )));
         assert_eq!(e.code, ErrorCode::InvalidInput);
         assert_eq!(e.message, "title: must not be empty");
+        assert_eq!(e.field.as_deref(), Some("title"));
         let e = IpcError::from(StoreError::not_found("update", 7));
         assert_eq!(
             (e.code, e.message.as_str()),

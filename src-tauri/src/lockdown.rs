@@ -26,9 +26,13 @@ fn listed_commands() -> BTreeSet<String> {
         .collect()
 }
 
-/// Names of the functions marked `#[tauri::command]` in `commands.rs`.
+/// Names of the functions marked `#[tauri::command]` in `commands/`.
 fn defined_commands() -> BTreeSet<String> {
-    let src = read("src-tauri/src/commands.rs");
+    let dir = root().join("src-tauri/src/commands");
+    let mut src = String::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        src.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
     src.split("#[tauri::command]")
         .skip(1)
         .map(|after| {
@@ -45,7 +49,7 @@ fn handled_commands() -> BTreeSet<String> {
     let end = start + src[start..].find(']').unwrap();
     src[start..end]
         .split(',')
-        .map(|s| s.trim().trim_start_matches("commands::").to_owned())
+        .map(|s| s.trim().rsplit("::").next().unwrap_or_default().to_owned())
         .filter(|s| !s.is_empty())
         .collect()
 }

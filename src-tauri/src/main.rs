@@ -7,6 +7,7 @@
 #[cfg(test)]
 mod bindings;
 mod commands;
+mod dialogs;
 mod dto;
 mod error;
 mod lockdown;
@@ -51,7 +52,16 @@ fn main() {
             commands::revoke_role,
             commands::audit_log,
             commands::verify_audit,
-            commands::export_audit_csv
+            commands::export_audit_csv,
+            commands::landscape::list_devices,
+            commands::landscape::device_detail,
+            commands::landscape::version_spread,
+            commands::landscape::sync_devices,
+            commands::landscape::check_device_agent,
+            commands::landscape::add_device,
+            commands::landscape::list_catalog,
+            commands::landscape::module_diff,
+            commands::landscape::import_manifest_file
         ])
         .build(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while building Rollwright")

@@ -1,9 +1,10 @@
-//! A page of the landscape: which devices, in what order, how many. The store
-//! turns a checked query into SQL, so 100,000 devices never sit in memory.
+//! Which devices of the landscape to list, in what order, how many. The
+//! store turns a checked query into SQL, so 100,000 devices never sit in
+//! memory.
 
 use serde::Serialize;
 
-use super::device::{parse_label, Device};
+use super::device::parse_label;
 use super::inventory::Reachability;
 use super::version::{parse_version, Version};
 use super::{ProductName, ValidationError};
@@ -54,14 +55,6 @@ pub struct DeviceQuery {
     pub descending: bool,
     pub offset: usize,
     pub limit: usize,
-}
-
-/// One page and how many devices match in all.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DevicePage {
-    pub total: usize,
-    pub offset: usize,
-    pub devices: Vec<Device>,
 }
 
 impl RawDeviceQuery {

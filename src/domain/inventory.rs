@@ -125,6 +125,7 @@ pub struct Reach {
 
 /// A device's reachability in one word, for lists and filters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Reachability {
     /// Never asked yet.

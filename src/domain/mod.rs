@@ -39,7 +39,7 @@ pub use device::{
     eligible_devices, parse_label, Device, Eligible, Fingerprint, Labels, Lower, NewDevice,
     ProductVersions, ValidDevice,
 };
-pub use device_query::{DevicePage, DeviceQuery, DeviceSort, RawDeviceQuery, MAX_DEVICE_PAGE};
+pub use device_query::{DeviceQuery, DeviceSort, RawDeviceQuery, MAX_DEVICE_PAGE};
 pub use diff::{apply_diff, diff_modules, ModuleChange};
 pub use downtime::{Downtime, DowntimeKind, NewDowntime, Scope};
 pub use error::{ErrorCode, ValidationError};

@@ -119,6 +119,12 @@ impl Clients {
             .collect())
     }
 
+    /// The client every device's client is made from, to make one for a
+    /// device not saved yet.
+    pub(super) fn pool(&self) -> &AgentClient {
+        &self.pool
+    }
+
     /// Drops a device's cached client, so the next call reads the device
     /// (its pinned certificate) again.
     pub(super) fn forget(&self, id: DeviceId) {

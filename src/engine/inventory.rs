@@ -12,7 +12,10 @@ use tokio::task::JoinSet;
 use super::clients::DeviceHandle;
 use super::{blocking, BusyGuard, Engine, EngineError, EngineEvent};
 use crate::agent_client::AgentError;
-use crate::domain::{DeviceId, Inventory, SyncOutcome, SyncReport, SyncResult};
+use crate::domain::{
+    Actor, Device, DeviceId, Inventory, NewDevice, SyncOutcome, SyncReport, SyncResult,
+    ValidDevice, ValidationError,
+};
 use crate::store::{DeviceSelection, Store, StoreError};
 
 /// Answers written per transaction: large enough that commits do not
@@ -157,4 +160,73 @@ async fn write_batches(
         report.add(found);
     }
     Ok(report)
+}
+
+impl Engine {
+    /// Calls the agent a device is about to be added with and returns what
+    /// it reports, so the admin sees who answers before saving. Each way of
+    /// failing names the field to fix: the URL (unreachable, not an agent),
+    /// the token (refused) or the fingerprint (another certificate).
+    pub async fn check_agent(&self, device: &ValidDevice) -> Result<Inventory, EngineError> {
+        let client = self
+            .inner
+            .clients
+            .pool()
+            .for_device(
+                &device.agent_url,
+                &device.agent_token,
+                device.tls_fingerprint.as_ref(),
+            )
+            .map_err(|e| invalid("agent_url", e.for_admin()))?;
+        let answer = tokio::time::timeout(self.inner.config.sync_timeout, client.device())
+            .await
+            .unwrap_or(Err(AgentError::Timeout));
+        let info = answer.map_err(|e| {
+            let field = match &e {
+                AgentError::Rejected { status: 401, .. } => "agent_token",
+                AgentError::CertificateChanged { .. } => "tls_fingerprint",
+                _ => "agent_url",
+            };
+            invalid(field, e.for_admin())
+        })?;
+        Inventory::from_wire(info).map_err(|e| {
+            invalid(
+                "agent_url",
+                format!("the agent answered with a bad inventory: {e}"),
+            )
+        })
+    }
+
+    /// Adds a device after its agent answered ([`Engine::check_agent`]),
+    /// with the inventory it reported: its identity is adopted from there.
+    pub async fn add_device(
+        &self,
+        actor: &Actor,
+        device: NewDevice,
+    ) -> Result<Device, EngineError> {
+        let valid = device.validate().map_err(StoreError::from)?;
+        let at = self.inner.clock.now();
+        let started = Instant::now();
+        let inventory = self.check_agent(&valid).await?;
+        let latency_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
+        let store = self.inner.store.clone();
+        let actor = actor.clone();
+        blocking(move || -> Result<Device, StoreError> {
+            let added = store.add_device(&actor, &valid)?;
+            store.record_sync(&[SyncResult {
+                device: added.id,
+                at,
+                latency_ms,
+                outcome: SyncOutcome::Reached(inventory),
+            }])?;
+            store
+                .device(added.id)?
+                .ok_or_else(|| StoreError::not_found("device", added.id))
+        })
+        .await
+    }
+}
+
+fn invalid(field: &str, rule: String) -> EngineError {
+    EngineError::Store(StoreError::Invalid(ValidationError::new(field, rule)))
 }

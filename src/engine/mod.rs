@@ -125,6 +125,14 @@ pub enum EngineError {
 }
 
 impl EngineError {
+    /// The input field the error is about, when it is about one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            EngineError::Store(e) => e.field(),
+            _ => None,
+        }
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             EngineError::Store(e) => e.code(),

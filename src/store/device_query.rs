@@ -1,14 +1,27 @@
 //! The landscape by the page: devices filtered, sorted and paged in SQL, so
 //! a screen scrolling 100,000 devices holds one page at a time.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::types::ToSql;
 use rusqlite::Connection;
 
+use super::device_history::last_updates;
 use super::devices::{device_row, product_row, DEVICE_COLS};
 use super::{Store, StoreError};
-use crate::domain::{DevicePage, DeviceQuery, DeviceSort, Reachability};
+use crate::domain::{Device, DeviceId, DeviceQuery, DeviceSort, Reachability};
+
+use super::DeviceHistoryItem;
+
+/// One page and how many devices match in all.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DevicePage {
+    pub total: usize,
+    pub offset: usize,
+    pub devices: Vec<Device>,
+    /// The newest update of each device on the page that took part in one.
+    pub last_updates: BTreeMap<DeviceId, DeviceHistoryItem>,
+}
 
 impl Store {
     /// One page of the devices matching `q`, with the count of all of them,
@@ -37,25 +50,21 @@ impl Store {
             .prepare_cached(&sql)?
             .query_map(args.as_slice(), device_row)?
             .collect::<Result<Vec<_>, _>>()?;
-        attach_products(&conn, &mut devices)?;
+        let ids: Vec<i64> = devices.iter().map(|d| d.id.0).collect();
+        let ids = serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        attach_products(&conn, &ids, &mut devices)?;
         Ok(DevicePage {
             total: usize::try_from(total).unwrap_or_default(),
             offset: q.offset,
+            last_updates: last_updates(&conn, &ids)?,
             devices,
         })
     }
 }
 
-fn attach_products(
-    conn: &Connection,
-    devices: &mut [crate::domain::Device],
-) -> Result<(), StoreError> {
-    if devices.is_empty() {
-        return Ok(());
-    }
+/// The products of the page's devices (`ids`, a JSON array), in one query.
+fn attach_products(conn: &Connection, ids: &str, devices: &mut [Device]) -> Result<(), StoreError> {
     let index: HashMap<_, _> = devices.iter().enumerate().map(|(i, d)| (d.id, i)).collect();
-    let ids: Vec<i64> = devices.iter().map(|d| d.id.0).collect();
-    let ids = serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let mut stmt = conn.prepare_cached(
         "SELECT device_id, product, configured_version, deployed_version FROM device_products
          WHERE device_id IN (SELECT value FROM json_each(?1))",

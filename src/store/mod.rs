@@ -15,6 +15,7 @@
 
 mod access;
 mod audit;
+mod device_history;
 mod device_query;
 mod devices;
 mod downtimes;
@@ -29,6 +30,8 @@ mod updates;
 
 pub use access::{Allowed, UserRole};
 pub use audit::{AuditFilter, MAX_AUDIT_PAGE};
+pub use device_history::{DeviceHistoryItem, VersionCount, VersionSpread};
+pub use device_query::DevicePage;
 pub use execution::ChangeOutcome;
 pub use inventory::{AgentEndpoint, DeviceSelection};
 pub use products::{ImportOutcome, ProductVersions as ProductCatalogEntry};
@@ -102,6 +105,14 @@ impl StoreError {
             | StoreError::Sql(_)
             | StoreError::Io(_)
             | StoreError::Corrupt(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// The input field the error is about, when it is about one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            StoreError::Invalid(e) | StoreError::Conflict(e) => Some(&e.field),
+            _ => None,
         }
     }
 

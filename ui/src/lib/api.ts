@@ -4,22 +4,50 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 
 import type {
   Activity,
+  AgentCheck,
   AppInfo,
   AuditQuery,
   AuditRow,
+  CatalogProduct,
   ChainStatus,
+  DeviceDetail,
+  DevicePageDto,
+  DeviceQueryDto,
+  DeviceRow,
   ErrorCode,
+  ImportedVersion,
   Me,
+  ModuleDiffRow,
+  NewDeviceDto,
   Role,
+  SyncReportDto,
   UpdateRow,
   UserRow,
+  VersionSpreadDto,
 } from './bindings';
 
 // The types of every command's answers and errors are generated from the Rust
 // types (src-tauri/src/bindings.rs); re-exported so screens import from here.
 export type {
   Activity,
+  AgentCheck,
   AppInfo,
+  CatalogProduct,
+  CatalogVersion,
+  DeviceDetail,
+  DevicePageDto,
+  DeviceQueryDto,
+  DeviceRow,
+  DeviceUpdateRef,
+  ImportedVersion,
+  ModuleDiffRow,
+  ModuleDto,
+  NewDeviceDto,
+  ProductModules,
+  ProductState,
+  Reachability,
+  SyncReportDto,
+  VersionSpreadDto,
   AuditOutcome,
   AuditQuery,
   AuditRow,
@@ -37,6 +65,8 @@ export class ApiError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** The input field the core named (`agent_url`, `rows[3].name`), to show the error there. */
+    readonly field: string | null = null,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -59,9 +89,9 @@ function isErrorCode(code: string): code is ErrorCode {
 /** Turns whatever `invoke` rejected with into an `ApiError`. */
 export function toApiError(raw: unknown): ApiError {
   if (raw && typeof raw === 'object' && 'code' in raw && 'message' in raw) {
-    const { code, message } = raw as { code: unknown; message: unknown };
+    const { code, message, field } = raw as { code: unknown; message: unknown; field?: unknown };
     if (typeof code === 'string' && isErrorCode(code) && typeof message === 'string') {
-      return new ApiError(code, message);
+      return new ApiError(code, message, typeof field === 'string' ? field : null);
     }
   }
   return new ApiError('internal', typeof raw === 'string' ? raw : 'Unexpected error from the backend');
@@ -131,4 +161,49 @@ export function verifyAudit(): Promise<ChainStatus> {
  *  Resolves to the path written, or null when the user cancelled. */
 export function exportAuditCsv(query: AuditQuery): Promise<string | null> {
   return call<string | null>('export_audit_csv', { query });
+}
+
+/** One page of devices matching `query`, filtered and sorted by the core; `limit` at most 1000. */
+export function listDevices(query: DeviceQueryDto): Promise<DevicePageDto> {
+  return call<DevicePageDto>('list_devices', { query });
+}
+
+/** A device with its modules per product and its update history. */
+export function deviceDetail(id: number): Promise<DeviceDetail> {
+  return call<DeviceDetail>('device_detail', { id });
+}
+
+/** How many devices are configured at and run each version of `product`. */
+export function versionSpread(product: string): Promise<VersionSpreadDto> {
+  return call<VersionSpreadDto>('version_spread', { product });
+}
+
+/** Reads the inventory of the given devices (every device when `ids` is null) from their agents now. */
+export function syncDevices(ids: number[] | null): Promise<SyncReportDto> {
+  return call<SyncReportDto>('sync_devices', { ids });
+}
+
+/** Calls the agent of a device before it is added: who answers and what it runs. Errors name the field to fix. */
+export function checkDeviceAgent(device: NewDeviceDto): Promise<AgentCheck> {
+  return call<AgentCheck>('check_device_agent', { device });
+}
+
+/** Adds a device after its agent answered; admins only. */
+export function addDevice(device: NewDeviceDto): Promise<DeviceRow> {
+  return call<DeviceRow>('add_device', { device });
+}
+
+/** Every product of the catalog with its versions (newest first), release notes and modules. */
+export function listCatalog(): Promise<CatalogProduct[]> {
+  return call<CatalogProduct[]>('list_catalog');
+}
+
+/** The module changes from version `from` to version `to` of `product`. */
+export function moduleDiff(product: string, from: string, to: string): Promise<ModuleDiffRow[]> {
+  return call<ModuleDiffRow[]>('module_diff', { product, from, to });
+}
+
+/** Asks for a manifest file (a native dialog), validates and imports it; admins only. Null when cancelled. */
+export function importManifestFile(): Promise<ImportedVersion | null> {
+  return call<ImportedVersion | null>('import_manifest_file');
 }

@@ -2,7 +2,12 @@
 
 export type ErrorCode = "invalid_input" | "not_found" | "conflict" | "forbidden" | "internal";
 
-export type IpcError = { code: ErrorCode, message: string, };
+export type IpcError = { code: ErrorCode, message: string, 
+/**
+ * The input field the error is about (`agent_url`, `rows[3].name`), so
+ * the screen can show it there.
+ */
+field: string | null, };
 
 export type UpdateStatus = "scheduled" | "running" | "succeeded" | "failed" | "cancelled";
 
@@ -51,3 +56,97 @@ export type ChainStatus = { entries: number, head_seq: number | null, head_hash:
  * The first entry that does not fit, and why; none when intact.
  */
 broken_seq: number | null, broken_reason: string | null, };
+
+export type Reachability = "unknown" | "reachable" | "unreachable" | "identity_mismatch";
+
+export type DeviceQueryDto = { text: string | null, 
+/**
+ * `key=value`, all must match.
+ */
+labels: Array<string>, product: string | null, version: string | null, 
+/**
+ * `unknown`, `reachable`, `unreachable` or `identity_mismatch`.
+ */
+reach: string | null, drifted: boolean, 
+/**
+ * `name`, `last_seen` or `latency`.
+ */
+sort: string | null, descending: boolean, offset: number, limit: number, };
+
+export type ProductState = { product: string, configured: string | null, deployed: string | null, 
+/**
+ * Configured at one version, running another.
+ */
+drifted: boolean, };
+
+export type DeviceUpdateRef = { update: number, device_update: string, title: string, product: string, version: string, option: string, status: DeviceUpdateStatus, window_from: string, window_to: string, actual_end: string | null, };
+
+export type DeviceRow = { id: number, name: string, agent_url: string, 
+/**
+ * What it goes by: the agent's labels with the admin's on top.
+ */
+labels: { [key in string]: string }, 
+/**
+ * The labels an admin set.
+ */
+admin_labels: { [key in string]: string }, reach: Reachability, last_seen: string | null, last_sync: string | null, latency_ms: number | null, last_error: string | null, agent_id: string | null, 
+/**
+ * The identity the agent at its address reports instead, when flagged.
+ */
+reported_id: string | null, products: Array<ProductState>, last_update: DeviceUpdateRef | null, };
+
+export type DevicePageDto = { 
+/**
+ * Devices matching the query in all.
+ */
+total: number, offset: number, devices: Array<DeviceRow>, };
+
+export type ModuleDto = { name: string, version: string, };
+
+export type ProductModules = { product: string, modules: Array<ModuleDto>, };
+
+export type DeviceDetail = { device: DeviceRow, modules: Array<ProductModules>, history: Array<DeviceUpdateRef>, };
+
+export type VersionCountDto = { version: string, configured: number, deployed: number, };
+
+export type VersionSpreadDto = { product: string, 
+/**
+ * Newest first.
+ */
+versions: Array<VersionCountDto>, 
+/**
+ * Devices that have the product at all.
+ */
+devices: number, };
+
+export type SyncFailureDto = { device: string, error: string, };
+
+export type SyncReportDto = { devices: number, reached: number, unreachable: number, mismatched: number, changed: number, failures: Array<SyncFailureDto>, };
+
+export type NewDeviceDto = { name: string, agent_url: string, agent_token: string, tls_fingerprint: string | null, 
+/**
+ * `key=value`.
+ */
+labels: Array<string>, };
+
+export type AgentCheck = { agent_id: string, labels: { [key in string]: string }, products: Array<ProductState>, modules: Array<ProductModules>, };
+
+export type CatalogVersion = { version: string, release_notes: string, modules: Array<ModuleDto>, };
+
+export type CatalogProduct = { product: string, 
+/**
+ * Newest first.
+ */
+versions: Array<CatalogVersion>, };
+
+export type ModuleDiffRow = { name: string, 
+/**
+ * `added`, `removed` or `modified`.
+ */
+change: string, from: string | null, to: string | null, };
+
+export type ImportedVersion = { product: string, version: string, 
+/**
+ * False when the same manifest was imported before.
+ */
+new: boolean, };

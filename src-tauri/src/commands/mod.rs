@@ -2,6 +2,8 @@
 //! the answer into its wire shape (`dto.rs`). No SQL and no business rules
 //! here; reads run off the main thread on read connections of their own.
 
+pub(crate) mod landscape;
+
 use rollwright::domain::Role;
 use rollwright::store::StoreError;
 use tauri::State;

@@ -2,6 +2,8 @@
 //! `From`. Their TypeScript declarations are generated (`bindings.rs`), never
 //! written by hand.
 
+pub(crate) mod landscape;
+
 use std::collections::BTreeMap;
 
 use rollwright::domain::{

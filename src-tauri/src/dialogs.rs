@@ -1,0 +1,42 @@
+//! Native file dialogs, opened from the Rust side so the page never handles
+//! a path of its choosing.
+//!
+//! End-to-end tests cannot click a GTK dialog through WebDriver. A debug
+//! build reads the answer from the file named by `ROLLWRIGHT_E2E_PICK_FILE`
+//! instead (its content is the path to pick; empty for "cancelled"), so a
+//! test can change the answer between picks. Release builds have no such
+//! door.
+
+use std::path::PathBuf;
+
+use tauri_plugin_dialog::DialogExt;
+
+use crate::error::IpcError;
+
+/// Asks for an existing file of the given kind; `None` when cancelled.
+pub(crate) async fn pick_file(
+    app: &tauri::AppHandle,
+    kind: &str,
+    extensions: &[&str],
+) -> Result<Option<PathBuf>, IpcError> {
+    #[cfg(debug_assertions)]
+    if let Some(answer) = std::env::var_os("ROLLWRIGHT_E2E_PICK_FILE") {
+        let path = std::fs::read_to_string(&answer)
+            .map_err(|e| IpcError::internal(format!("test dialog answer: {e}")))?;
+        let path = path.trim();
+        return Ok((!path.is_empty()).then(|| PathBuf::from(path)));
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .add_filter(kind, extensions)
+        .pick_file(move |path| {
+            let _ = tx.send(path);
+        });
+    let Some(path) = rx.await.ok().flatten() else {
+        return Ok(None);
+    };
+    path.into_path()
+        .map(Some)
+        .map_err(|e| IpcError::internal(format!("unusable file path: {e}")))
+}

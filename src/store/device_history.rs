@@ -1,0 +1,145 @@
+//! What the landscape shows beside a device's inventory: the updates it took
+//! part in, and per product how many devices are configured at and run each
+//! version (the version spread).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+use serde::Serialize;
+
+use super::sql::{opt_time_col, time_col, version_col};
+use super::{Store, StoreError};
+use crate::domain::{DeviceId, DeviceUpdateId, DeviceUpdateStatus, ProductName, UpdateId, Version};
+
+/// One device update of a device, with its update's title and target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceHistoryItem {
+    pub device_update: DeviceUpdateId,
+    pub update: UpdateId,
+    pub title: String,
+    pub product: ProductName,
+    pub version: Version,
+    /// `config_only`, `now` or `at`.
+    pub option: String,
+    pub status: DeviceUpdateStatus,
+    pub window_from: DateTime<Utc>,
+    pub window_to: DateTime<Utc>,
+    pub actual_start: Option<DateTime<Utc>>,
+    pub actual_end: Option<DateTime<Utc>>,
+}
+
+/// Devices of one product at one version: told to run it, and running it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VersionCount {
+    pub version: Version,
+    pub configured: usize,
+    pub deployed: usize,
+}
+
+/// The spread of one product: per version, and devices without either.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VersionSpread {
+    pub product: ProductName,
+    /// Newest version first.
+    pub versions: Vec<VersionCount>,
+    pub devices: usize,
+}
+
+const HISTORY_COLS: &str =
+    "SELECT du.id, u.id, u.title, u.product, u.version, du.option, du.status,
+    du.window_from, du.window_to, du.actual_start, du.actual_end, du.device_id
+    FROM device_updates du JOIN updates u ON u.id = du.update_id";
+
+fn history_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceHistoryItem> {
+    Ok(DeviceHistoryItem {
+        device_update: r.get(0)?,
+        update: r.get(1)?,
+        title: r.get(2)?,
+        product: r.get(3)?,
+        version: version_col(r, 4)?,
+        option: r.get(5)?,
+        status: r.get(6)?,
+        window_from: time_col(r, 7)?,
+        window_to: time_col(r, 8)?,
+        actual_start: opt_time_col(r, 9)?,
+        actual_end: opt_time_col(r, 10)?,
+    })
+}
+
+impl Store {
+    /// A device's updates, newest first, at most `limit`.
+    pub fn device_history(
+        &self,
+        device: DeviceId,
+        limit: u32,
+    ) -> Result<Vec<DeviceHistoryItem>, StoreError> {
+        let conn = self.reader()?;
+        let rows = conn
+            .prepare_cached(&format!(
+                "{HISTORY_COLS} WHERE du.device_id = ?1 ORDER BY u.id DESC LIMIT ?2"
+            ))?
+            .query_map(rusqlite::params![device, limit], history_row)?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// How many devices are configured at and run each version of `product`.
+    pub fn version_spread(&self, product: &ProductName) -> Result<VersionSpread, StoreError> {
+        let reader = self.reader()?;
+        let conn = reader.unchecked_transaction()?;
+        let mut by_version: BTreeMap<Version, VersionCount> = BTreeMap::new();
+        let mut count = |column: &str,
+                         add: fn(&mut VersionCount, usize)|
+         -> Result<(), StoreError> {
+            let sql = format!(
+                "SELECT p.{column}, count(*) FROM device_products p JOIN devices d ON d.id = p.device_id
+                 WHERE p.product = ?1 AND d.retired_at_ms IS NULL AND p.{column} IS NOT NULL
+                 GROUP BY p.{column}"
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows =
+                stmt.query_map([product], |r| Ok((version_col(r, 0)?, r.get::<_, i64>(1)?)))?;
+            for row in rows {
+                let (version, n) = row?;
+                let entry = by_version.entry(version.clone()).or_insert(VersionCount {
+                    version,
+                    configured: 0,
+                    deployed: 0,
+                });
+                add(entry, usize::try_from(n).unwrap_or_default());
+            }
+            Ok(())
+        };
+        count("configured_version", |c, n| c.configured += n)?;
+        count("deployed_version", |c, n| c.deployed += n)?;
+        let devices: i64 = conn
+            .prepare_cached(
+                "SELECT count(*) FROM device_products p JOIN devices d ON d.id = p.device_id
+                 WHERE p.product = ?1 AND d.retired_at_ms IS NULL",
+            )?
+            .query_row([product], |r| r.get(0))?;
+        Ok(VersionSpread {
+            product: product.clone(),
+            versions: by_version.into_values().rev().collect(),
+            devices: usize::try_from(devices).unwrap_or_default(),
+        })
+    }
+}
+
+/// The newest device update of each device of `ids` (a JSON array) that
+/// has one.
+pub(super) fn last_updates(
+    conn: &Connection,
+    ids: &str,
+) -> Result<BTreeMap<DeviceId, DeviceHistoryItem>, StoreError> {
+    let sql = format!(
+        "{HISTORY_COLS} WHERE du.rowid IN (
+            SELECT (SELECT x.rowid FROM device_updates x WHERE x.device_id = j.value
+                    ORDER BY x.update_id DESC LIMIT 1)
+            FROM json_each(?1) j)"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([ids], |r| Ok((r.get::<_, DeviceId>(11)?, history_row(r)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
