@@ -66,7 +66,7 @@ fn seeded() -> Cli {
 fn landscape(cli: &Cli) -> Value {
     serde_json::json!({
         "products": cli.json(&["product", "list"]),
-        "devices": cli.json(&["device", "list"]),
+        "devices": cli.json(&["device", "list"])["devices"],
         "downtimes": cli.json(&["downtime", "list"]),
         "users": cli.json(&["user", "list"]),
         "updates": cli.json(&["status"]),

@@ -46,7 +46,7 @@ fn seeded() -> Cli {
 }
 
 fn device_names(cli: &Cli) -> Vec<String> {
-    cli.json(&["device", "list"])
+    cli.json(&["device", "list"])["devices"]
         .as_array()
         .unwrap()
         .iter()
@@ -62,7 +62,7 @@ fn downtime_count(cli: &Cli) -> usize {
 fn devices_are_added_listed_and_removed() {
     let cli = seeded();
     assert_eq!(device_names(&cli), ["berlin-01", "paris-01"]);
-    let list = cli.json(&["device", "list"]);
+    let list = cli.json(&["device", "list"])["devices"].clone();
     assert_eq!(list[0]["labels"]["site"], "berlin");
     assert!(
         list[0].get("agent_token").is_none(),
@@ -295,4 +295,81 @@ fn eligibility_for_an_unknown_product_or_version_is_refused() {
         "version",
         "semantic version",
     );
+}
+
+/// A plain fleet of `n` generated devices on loopback; returns its root URL.
+async fn fleet(n: usize) -> String {
+    use rollwright_agent::{Fleet, FleetConfig, Token};
+    let fleet = Fleet::new(FleetConfig::new(n)).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(rollwright_agent::serve(
+        listener,
+        rollwright_agent::fleet_app(fleet, Token::new("fleet-token").unwrap()),
+    ));
+    format!("http://{addr}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_reads_the_agents_and_list_filters_and_pages_what_they_said() {
+    let root = fleet(3).await;
+    let cli = Cli::new();
+    let run = |args: &[&str]| tokio::task::block_in_place(|| cli.json(args));
+    for n in 0..3 {
+        let name = format!("dev-{n:05}");
+        let url = format!("{root}/devices/{name}");
+        run(&[
+            "device",
+            "add",
+            &name,
+            "--url",
+            &url,
+            "--token",
+            "fleet-token",
+        ]);
+    }
+    // Registered but nothing answers there.
+    run(&["device", "add", "gone", "--url", URL, "--token", "t"]);
+
+    let report = run(&["device", "sync", "--all"]);
+    assert_eq!(report["devices"], 4, "{report}");
+    assert_eq!(report["reached"], 3, "{report}");
+    assert_eq!(report["unreachable"], 1, "{report}");
+    let report = run(&["device", "sync", "dev-00001"]);
+    assert_eq!(report["devices"], 1, "{report}");
+
+    let page = |args: &[&str]| {
+        let mut all = vec!["device", "list"];
+        all.extend_from_slice(args);
+        run(&all)
+    };
+    let unreachable = page(&["--reach", "unreachable"]);
+    assert_eq!(unreachable["total"], 1);
+    assert_eq!(unreachable["devices"][0]["name"], "gone");
+    assert!(unreachable["devices"][0]["reach"]["last_error"]
+        .as_str()
+        .unwrap()
+        .contains("unreachable"));
+    // The generated fleet gives every device a site label of its own.
+    let site = page(&[])["devices"][0]["labels"]["site"]
+        .as_str()
+        .expect("the agent's site label")
+        .to_owned();
+    let at_site = page(&["--label", &format!("site={site}")]);
+    assert!(at_site["total"].as_u64().unwrap() >= 1, "{at_site}");
+    let second = page(&["--limit", "1", "--offset", "1"]);
+    assert_eq!(second["total"], 4);
+    assert_eq!(second["offset"], 1);
+    assert_eq!(second["devices"][0]["name"], "dev-00001");
+
+    let run_raw = |args: &[&str]| tokio::task::block_in_place(|| cli.run(args));
+    let text = run_raw(&["device", "list", "--reach", "unreachable"]);
+    assert!(text.ok, "{}", text.stderr);
+    assert!(text.stdout.contains("devices 1–1 of 1"), "{}", text.stdout);
+    let bad = run_raw(&["--json", "device", "list", "--reach", "up"]);
+    assert!(!bad.ok);
+    assert!(bad.stderr.contains("reach"), "{}", bad.stderr);
+    let none = run_raw(&["--json", "device", "sync"]);
+    assert!(!none.ok);
+    assert!(none.stderr.contains("--all"), "{}", none.stderr);
 }
