@@ -8,6 +8,8 @@
 //! - [`store`]: SQLite. Every SQL statement of the project lives there.
 //! - [`agent_client`]: the HTTP client for device agents.
 //! - [`manifest_file`]: reads manifest files with the size limit applied.
+//! - [`device_csv_file`]: reads device import files (CSV) with their size
+//!   limit; [`token_ref`] resolves their `env:`/`file:` token references.
 //! - [`os_user`]: the operating-system account a front door acts for.
 //! - [`secrets`]: agent tokens in the OS keyring or an encrypted file; the
 //!   database holds only a reference. Never logs or shows a token.
@@ -16,9 +18,11 @@
 pub mod agent_client;
 #[cfg(feature = "demo")]
 pub mod demo;
+pub mod device_csv_file;
 pub mod domain;
 pub mod engine;
 pub mod manifest_file;
 pub mod os_user;
 pub mod secrets;
 pub mod store;
+pub mod token_ref;

@@ -1,10 +1,11 @@
-//! `device add|list|remove`: the fleet. Folds repeated flags into the raw
-//! `NewDevice`; the domain validates it.
+//! `device add|list|remove|trust`: the fleet (`import` and `label` have
+//! files of their own). Folds repeated flags into the raw `NewDevice`; the
+//! domain validates it.
 
 use clap::{Args, Subcommand};
 use rollwright::agent_client::{probe_certificate, ClientOptions, FingerprintError};
 use rollwright::domain::{Actor, ErrorCode, Fingerprint, NewDevice, ValidationError};
-use rollwright::store::{Store, StoreError};
+use rollwright::store::{Removal, Store, StoreError};
 
 use crate::{CliError, Out};
 
@@ -16,7 +17,12 @@ pub(crate) enum Cmd {
     List(crate::device_list::ListArgs),
     /// Read devices' inventory (versions, modules, labels) from their agents.
     Sync(crate::device_list::SyncArgs),
-    /// Remove a device without update history.
+    /// Add the devices of a CSV file, all or none.
+    Import(crate::device_import::ImportArgs),
+    /// Set or unset a device's labels.
+    Label(crate::device_label::LabelArgs),
+    /// Remove a device: deleted, or retired (kept for its history) when it
+    /// took part in updates; refused while an update of it is unfinished.
     Remove { name: String },
     /// Pin the certificate an https:// agent presents now, after it changed.
     /// Without --fingerprint, shows it for you to compare; nothing is saved.
@@ -96,11 +102,19 @@ pub(crate) fn run(store: &Store, out: &Out, actor: &Actor, cmd: &Cmd) -> Result<
         }
         Cmd::List(a) => crate::device_list::list(store, out, a)?,
         Cmd::Sync(a) => crate::device_list::sync(store, out, a)?,
+        Cmd::Import(args) => crate::device_import::import(store, out, actor, args)?,
+        Cmd::Label(args) => crate::device_label::label(store, out, actor, args)?,
         Cmd::Remove { name } => {
-            store.remove_device(actor, name)?;
-            out.print(&serde_json::json!({"removed": name}), || {
-                format!("removed device {name}")
-            });
+            let removal = store.remove_device(actor, name)?;
+            out.print(
+                &serde_json::json!({"removed": name, "how": removal}),
+                || match removal {
+                    Removal::Deleted => format!("removed device {name}"),
+                    Removal::Retired => format!(
+                        "retired device {name}: kept for its update history, its token forgotten"
+                    ),
+                },
+            );
         }
     }
     Ok(())

@@ -9,6 +9,8 @@
 mod audit;
 mod demo;
 mod device;
+mod device_import;
+mod device_label;
 mod device_list;
 mod downtime;
 mod product;
@@ -101,6 +103,14 @@ pub(crate) enum CliError {
     /// A check that found something wrong, e.g. a broken audit chain.
     #[error("{message}")]
     Refused { code: ErrorCode, message: String },
+    /// A refusal with details for `--json` beside the message (an
+    /// import's report of every row).
+    #[error("{message}")]
+    Report {
+        code: ErrorCode,
+        message: String,
+        report: serde_json::Value,
+    },
     /// Failures outside the library's error types (runtime, signals).
     #[error(transparent)]
     Other(#[from] anyhow::Error),
@@ -114,7 +124,7 @@ impl CliError {
             CliError::Invalid(_) => ErrorCode::InvalidInput,
             CliError::Demo(e) => e.code(),
             CliError::Engine(e) => e.code(),
-            CliError::Refused { code, .. } => *code,
+            CliError::Refused { code, .. } | CliError::Report { code, .. } => *code,
             CliError::Other(_) => ErrorCode::Internal,
         }
     }
@@ -126,7 +136,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             if cli.json {
-                let body = serde_json::json!({ "code": e.code(), "message": e.to_string() });
+                let mut body = serde_json::json!({ "code": e.code(), "message": e.to_string() });
+                if let CliError::Report { report, .. } = &e {
+                    body["report"] = report.clone();
+                }
                 eprintln!("{body}");
             } else {
                 eprintln!("error: {e}");

@@ -266,7 +266,7 @@ fn refusals_the_store_makes_change_nothing_but_one_failed_audit_entry_each() {
             vec!["device", "remove", "berlin-01"],
             "conflict",
             "name",
-            "has update history and cannot be removed",
+            "has an unfinished update: in update 1 its device update is scheduled; cancel it or wait",
             "device.remove",
         ),
         (

@@ -8,6 +8,8 @@
 //! - [`manifest`]: the TOML manifest, parsed raw then validated.
 //! - [`diff`]: module diff between two manifests.
 //! - [`device`]: devices, labels, per-product versions, eligibility.
+//! - [`device_csv`]: device import files (CSV), parsed and checked row by row.
+//! - [`label_edit`]: an admin's change to a device's labels (set, unset).
 //! - [`downtime`]: planned and unplanned windows with a scope.
 //! - [`update`]: updates, device updates, their state machine and summary.
 //! - [`transition`]: what each status change does (the one list of effects).
@@ -21,11 +23,13 @@ pub mod audit;
 pub mod deploy_limits;
 pub mod device;
 pub mod device_query;
+pub mod device_csv;
 pub mod diff;
 pub mod downtime;
 pub mod error;
 pub mod ids;
 pub mod inventory;
+pub mod label_edit;
 pub mod manifest;
 pub mod transition;
 pub mod update;

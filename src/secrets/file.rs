@@ -313,6 +313,41 @@ impl SecretStore for EncryptedFileStore {
         Ok(())
     }
 
+    /// One load and one rewrite for them all, rather than one each.
+    fn put_many(&self, secrets: &[Secret]) -> Result<Vec<SecretRef>, SecretError> {
+        for secret in secrets {
+            secret.check()?;
+        }
+        let _guard = self.lock()?;
+        let mut contents = self.load()?;
+        let mut refs = Vec::with_capacity(secrets.len());
+        for secret in secrets {
+            let r = SecretRef::new(Backend::File);
+            let sealed = self.seal(secret.expose().as_bytes(), r.id.as_bytes())?;
+            contents.entries.insert(r.id.to_string(), sealed);
+            refs.push(r);
+        }
+        self.save(&contents)?;
+        Ok(refs)
+    }
+
+    /// One load and at most one rewrite for them all.
+    fn delete_many(&self, refs: &[SecretRef]) -> Result<(), SecretError> {
+        for r in refs {
+            self.check_backend(r)?;
+        }
+        let _guard = self.lock()?;
+        let mut contents = self.load()?;
+        let before = contents.entries.len();
+        for r in refs {
+            contents.entries.remove(&r.id.to_string());
+        }
+        if contents.entries.len() != before {
+            self.save(&contents)?;
+        }
+        Ok(())
+    }
+
     fn describe(&self) -> &'static str {
         "encrypted file"
     }
@@ -475,6 +510,39 @@ mod tests {
     fn no_token_in(e: &SecretError) {
         assert!(!e.to_string().contains(TOKEN), "{e}");
         assert!(!format!("{e:?}").contains(TOKEN), "{e:?}");
+    }
+
+    #[test]
+    fn put_many_stores_all_or_none_and_delete_many_removes_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        let kept = store.put(&Secret::new("kept-token")).unwrap();
+        let bad = [Secret::new(TOKEN), Secret::new(""), Secret::new("third")];
+        let e = store.put_many(&bad).unwrap_err();
+        no_token_in(&e);
+        assert_eq!(
+            store.load().unwrap().entries.len(),
+            1,
+            "none of a bad batch"
+        );
+
+        let secrets: Vec<Secret> = (0..3)
+            .map(|i| Secret::new(format!("{TOKEN}-{i}")))
+            .collect();
+        let refs = store.put_many(&secrets).unwrap();
+        let reopened = open(dir.path());
+        for (i, r) in refs.iter().enumerate() {
+            assert_eq!(reopened.get(r).unwrap().expose(), format!("{TOKEN}-{i}"));
+        }
+        store.delete_many(&refs).unwrap();
+        store.delete_many(&refs).unwrap(); // missing is fine
+        assert_eq!(store.load().unwrap().entries.len(), 1);
+        assert_eq!(store.get(&kept).unwrap().expose(), "kept-token");
+        let foreign = SecretRef::new(Backend::Keyring);
+        assert!(matches!(
+            store.delete_many(&[foreign]),
+            Err(SecretError::WrongBackend { .. })
+        ));
     }
 
     #[test]

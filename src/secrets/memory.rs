@@ -165,6 +165,21 @@ mod tests {
         assert_eq!(store.get(&r).unwrap().expose(), TOKEN);
     }
 
+    /// The trait's default batch: a bad secret in the middle leaves none.
+    #[test]
+    fn put_many_is_all_or_none() {
+        let store = MemoryStore::new();
+        let bad = [Secret::new(TOKEN), Secret::new(""), Secret::new("third")];
+        assert!(store.put_many(&bad).is_err());
+        assert!(store.is_empty());
+        let refs = store
+            .put_many(&[Secret::new(TOKEN), Secret::new("second")])
+            .unwrap();
+        assert_eq!(store.get(&refs[1]).unwrap().expose(), "second");
+        store.delete_many(&refs).unwrap();
+        assert!(store.is_empty());
+    }
+
     #[test]
     fn an_empty_token_is_refused() {
         let store = MemoryStore::new();

@@ -234,6 +234,38 @@ pub trait SecretStore: Send + Sync {
     fn get(&self, r: &SecretRef) -> Result<Secret, SecretError>;
     /// Removes the secret; one already missing is not an error.
     fn delete(&self, r: &SecretRef) -> Result<(), SecretError>;
+    /// Stores every secret, all or none, and returns their references in
+    /// order. For an import of many devices: a backend whose every write
+    /// costs a whole rewrite (the file) overrides it to write once. The
+    /// default puts one at a time and deletes those again when one fails.
+    fn put_many(&self, secrets: &[Secret]) -> Result<Vec<SecretRef>, SecretError> {
+        let mut refs = Vec::with_capacity(secrets.len());
+        for secret in secrets {
+            match self.put(secret) {
+                Ok(r) => refs.push(r),
+                Err(e) => {
+                    // Best effort: what cannot be deleted is an orphan, not
+                    // a leak of the token (it stays sealed in the store).
+                    let _ = self.delete_many(&refs);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(refs)
+    }
+    /// Removes every secret; missing ones are not an error. The default
+    /// deletes one at a time, tries them all, and returns the first error.
+    fn delete_many(&self, refs: &[SecretRef]) -> Result<(), SecretError> {
+        let mut first = Ok(());
+        for r in refs {
+            if let Err(e) = self.delete(r) {
+                if first.is_ok() {
+                    first = Err(e);
+                }
+            }
+        }
+        first
+    }
     /// For the About page: "Secret Service", "encrypted file", …
     fn describe(&self) -> &'static str;
 }
@@ -365,6 +397,40 @@ impl SecretStore for DefaultStore {
         self.route(r.backend, |k| k.delete(r), |f| f.delete(r), Some(r))
     }
 
+    fn put_many(&self, secrets: &[Secret]) -> Result<Vec<SecretRef>, SecretError> {
+        self.route(
+            self.primary,
+            |k| k.put_many(secrets),
+            |f| f.put_many(secrets),
+            None,
+        )
+    }
+
+    /// Each backend deletes its own references in one go.
+    fn delete_many(&self, refs: &[SecretRef]) -> Result<(), SecretError> {
+        let mut first = Ok(());
+        for backend in [Backend::Keyring, Backend::File, Backend::Memory] {
+            let mine: Vec<SecretRef> = refs
+                .iter()
+                .filter(|r| r.backend == backend)
+                .copied()
+                .collect();
+            let Some(any) = mine.first().copied() else {
+                continue;
+            };
+            let done = self.route(
+                backend,
+                |k| k.delete_many(&mine),
+                |f| f.delete_many(&mine),
+                Some(&any),
+            );
+            if first.is_ok() {
+                first = done;
+            }
+        }
+        first
+    }
+
     fn describe(&self) -> &'static str {
         match self.primary {
             Backend::Keyring => self.keyring.describe(),
@@ -456,6 +522,13 @@ mod tests {
         assert_eq!(store.describe(), "encrypted file");
         store.delete(&r).unwrap();
         assert!(matches!(store.get(&r), Err(SecretError::NotFound(_))));
+        let many = store
+            .put_many(&[Secret::new(TOKEN), Secret::new("second")])
+            .unwrap();
+        assert!(many.iter().all(|r| r.backend == Backend::File));
+        assert_eq!(store.get(&many[1]).unwrap().expose(), "second");
+        store.delete_many(&many).unwrap();
+        assert!(matches!(store.get(&many[0]), Err(SecretError::NotFound(_))));
         let mem = SecretRef::new(Backend::Memory);
         assert!(matches!(
             store.get(&mem),

@@ -14,7 +14,7 @@ use crate::domain::{
     Action, Actor, Device, DeviceId, Eligible, Fingerprint, Labels, ProductName, ProductVersions,
     Reach, ValidDevice, ValidationError, Version,
 };
-use crate::secrets::{Secret, SecretRef};
+use crate::secrets::Secret;
 
 pub(super) const DEVICE_COLS: &str =
     "SELECT id, name, agent_url, labels, tls_fingerprint, agent_labels,
@@ -28,14 +28,8 @@ impl Store {
             Action::AddDevice,
             &format!("device {}", d.name),
             |tx| {
-                let taken: bool = tx
-                    .prepare_cached("SELECT EXISTS (SELECT 1 FROM devices WHERE name = ?1)")?
-                    .query_row([&d.name], |r| r.get(0))?;
-                if taken {
-                    return Err(StoreError::conflict(
-                        "name",
-                        format!("a device named {:?} already exists", d.name),
-                    ));
+                if let Some(rule) = super::device_admin::name_taken(tx, &d.name)? {
+                    return Err(StoreError::conflict("name", rule));
                 }
                 let labels = serde_json::to_string(&d.labels)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -79,7 +73,9 @@ impl Store {
     ) -> Result<Device, StoreError> {
         self.as_admin(actor, Action::EditDevice, &format!("device {name}"), |tx| {
             let device = tx
-                .prepare_cached(&format!("{DEVICE_COLS} WHERE name = ?1"))?
+                .prepare_cached(&format!(
+                "{DEVICE_COLS} WHERE name = ?1 AND retired_at_ms IS NULL"
+            ))?
                 .query_row([name], device_row)
                 .optional()?
                 .ok_or_else(|| StoreError::not_found("device", name))?;
@@ -115,48 +111,13 @@ impl Store {
     pub fn device_by_name(&self, name: &str) -> Result<Option<Device>, StoreError> {
         let conn = self.reader()?;
         let id: Option<DeviceId> = conn
-            .prepare_cached("SELECT id FROM devices WHERE name = ?1")?
+            .prepare_cached("SELECT id FROM devices WHERE name = ?1 AND retired_at_ms IS NULL")?
             .query_row([name], |r| r.get(0))
             .optional()?;
         match id {
             Some(id) => load_device(&conn, id),
             None => Ok(None),
         }
-    }
-
-    /// Removes a device and its downtime memberships. A device that took part
-    /// in an update is kept: its history would otherwise lose its subject.
-    pub fn remove_device(&self, actor: &Actor, name: &str) -> Result<(), StoreError> {
-        let token_ref = self.as_admin(
-            actor,
-            Action::RemoveDevice,
-            &format!("device {name}"),
-            |tx| {
-                let (id, token_ref): (DeviceId, Option<String>) = tx
-                    .prepare_cached("SELECT id, token_ref FROM devices WHERE name = ?1")?
-                    .query_row([name], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()?
-                    .ok_or_else(|| StoreError::not_found("device", name))?;
-                let used: bool = tx
-                    .prepare_cached(
-                        "SELECT EXISTS (SELECT 1 FROM device_updates WHERE device_id = ?1)",
-                    )?
-                    .query_row([id], |r| r.get(0))?;
-                if used {
-                    return Err(StoreError::conflict(
-                        "name",
-                        format!("device {name:?} has update history and cannot be removed"),
-                    ));
-                }
-                tx.prepare_cached("DELETE FROM devices WHERE id = ?1")?
-                    .execute([id])?;
-                Ok((token_ref, "removed".to_owned()))
-            },
-        )?;
-        if let Some(r) = token_ref.and_then(|r| r.parse::<SecretRef>().ok()) {
-            self.forget_secret(&r);
-        }
-        Ok(())
     }
 
     /// Devices that an update of `product` to `version` can include. An
@@ -275,10 +236,13 @@ pub(super) fn load_device(conn: &Connection, id: DeviceId) -> Result<Option<Devi
     Ok(Some(d))
 }
 
-/// Two queries for the whole fleet rather than one per device.
+/// Two queries for the whole fleet rather than one per device. Retired
+/// devices are left out: they are kept only for their history.
 pub(super) fn all_devices(conn: &Connection) -> Result<Vec<Device>, StoreError> {
     let mut devices: Vec<Device> = conn
-        .prepare_cached(&format!("{DEVICE_COLS} ORDER BY name"))?
+        .prepare_cached(&format!(
+            "{DEVICE_COLS} WHERE retired_at_ms IS NULL ORDER BY name"
+        ))?
         .query_map([], device_row)?
         .collect::<Result<_, _>>()?;
     let index: BTreeMap<DeviceId, usize> =

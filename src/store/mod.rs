@@ -5,6 +5,7 @@
 //!
 //! One file per noun: [`products`] (manifests), [`devices`], [`downtimes`],
 //! [`updates`] (updates, device updates, batch transitions, logs);
+//! [`device_admin`] the fleet's import, label edits and removal (retiring);
 //! [`execution`] holds what the engine writes and reads while it runs,
 //! [`meta`] small keyed values (the demo fleet's address), `sql` the column
 //! conversions. [`access`] holds users' roles and the gate every admin action
@@ -15,6 +16,7 @@
 
 mod access;
 mod audit;
+mod device_admin;
 mod device_history;
 mod device_query;
 mod devices;
@@ -30,6 +32,7 @@ mod updates;
 
 pub use access::{Allowed, UserRole};
 pub use audit::{AuditFilter, MAX_AUDIT_PAGE};
+pub use device_admin::{ImportReport, ImportedDevice, Removal};
 pub use device_history::{DeviceHistoryItem, VersionCount, VersionSpread};
 pub use device_query::DevicePage;
 pub use execution::ChangeOutcome;
@@ -388,5 +391,7 @@ mod tests {
 mod access_tests;
 #[cfg(test)]
 mod behaviour_tests;
+#[cfg(test)]
+mod device_admin_tests;
 #[cfg(test)]
 mod token_tests;
