@@ -656,29 +656,6 @@ fn recent_updates_come_newest_first_and_respect_the_limit() {
         .all(|(_, s)| s.total == 1 && s.status == UpdateStatus::Scheduled));
 }
 
-#[test]
-fn a_device_with_update_history_cannot_be_removed() {
-    let (_dir, store, ids) = seeded();
-    store
-        .create_update(&admin(), request(&ids[..1]), t(1))
-        .unwrap();
-    assert_eq!(
-        store
-            .remove_device(&admin(), "berlin-01")
-            .unwrap_err()
-            .code(),
-        crate::domain::ErrorCode::Conflict
-    );
-    store.remove_device(&admin(), "paris-01").unwrap();
-    assert_eq!(
-        store
-            .remove_device(&admin(), "paris-01")
-            .unwrap_err()
-            .code(),
-        crate::domain::ErrorCode::NotFound
-    );
-}
-
 /// The status list's summary of each update, and the summary of its device
 /// updates as read one by one: the counts the triggers keep must match.
 fn summaries(store: &Store) -> Vec<(UpdateSummary, UpdateSummary)> {
