@@ -33,7 +33,7 @@ fn run_env(cli: &Cli, env: &[(&str, &str)], args: &[&str]) -> Output {
 }
 
 fn device_names(cli: &Cli) -> Vec<String> {
-    cli.json(&["device", "list"])
+    cli.json(&["device", "list"])["devices"]
         .as_array()
         .unwrap()
         .iter()
@@ -92,7 +92,7 @@ fn a_good_file_adds_every_device_with_the_tokens_its_references_name() {
         ]
     );
     assert_eq!(device_names(&cli), ["berlin-01", "lyon-01", "paris-01"]);
-    let list = cli.json(&["device", "list"]);
+    let list = cli.json(&["device", "list"])["devices"].clone();
     assert_eq!(list[0]["labels"]["group"], "line-2");
     assert_eq!(token_of(&cli, "berlin-01"), "tok-berlin-from-env");
     assert_eq!(token_of(&cli, "paris-01"), "tok-paris-from-file");
