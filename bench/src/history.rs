@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::Utc;
+use rollwright::domain::RawDeviceQuery;
 use rollwright::engine::{Engine, EngineConfig, Silent, SystemClock};
 use rollwright::secrets::Secret;
 use rollwright::store::Store;
@@ -211,18 +212,72 @@ pub async fn probe(db: &Path) -> anyhow::Result<Value> {
     let listed = store.recent_updates(100)?.len();
     let first_status_ms = t.elapsed().as_secs_f64() * 1000.0;
     let rss_engine = stats::rss_mib();
-    // The landscape screen lists every device; that is its own cost.
-    let devices = store.devices()?.len();
+    let landscape = scroll_landscape(&store)?;
     Ok(json!({
         "rss_start_mib": rss_start,
         "engine_start_s": start_s,
         "resumed": resumed,
         "first_status_ms": first_status_ms,
         "listed": listed,
-        "devices_listed": devices,
         "rss_engine_mib": rss_engine,
-        "rss_after_device_list_mib": stats::rss_mib(),
+        "landscape": landscape,
         "peak_rss_mib": stats::peak_rss_mib(),
+    }))
+}
+
+/// Scrolls the landscape screen's way through every device: pages of 200 as
+/// the screen fetches them, from the first to the last, each page turned
+/// into its rows; then a filtered page. Per-page times and the memory of
+/// this process after scrolling (the desktop process's side of the screen;
+/// the WebView's own memory is not in it).
+fn scroll_landscape(store: &Store) -> anyhow::Result<Value> {
+    const PAGE: usize = 200;
+    let query = |offset: usize| {
+        RawDeviceQuery {
+            offset,
+            limit: Some(PAGE),
+            ..RawDeviceQuery::default()
+        }
+        .validate()
+    };
+    let mut took = Vec::new();
+    let mut offset = 0;
+    let mut seen = 0;
+    loop {
+        let t = Instant::now();
+        let page = store.device_page(&query(offset)?)?;
+        // What the command sends: the page as JSON.
+        let rows = serde_json::to_vec(&page)?;
+        took.push(t.elapsed());
+        std::hint::black_box(rows);
+        seen += page.devices.len();
+        offset += PAGE;
+        if offset >= page.total {
+            break;
+        }
+    }
+    let filtered = RawDeviceQuery {
+        labels: vec!["site=site-7".into()],
+        product: Some(PRODUCT.into()),
+        version: Some(TO.into()),
+        offset: 1_000,
+        limit: Some(PAGE),
+        ..RawDeviceQuery::default()
+    }
+    .validate()?;
+    let t = Instant::now();
+    let filtered_total = store.device_page(&filtered)?.total;
+    let filtered_ms = t.elapsed().as_secs_f64() * 1000.0;
+    took.sort();
+    Ok(json!({
+        "devices": seen,
+        "pages": took.len(),
+        "page_p50_ms": stats::quantile_ms(&took, 0.5),
+        "page_p99_ms": stats::quantile_ms(&took, 0.99),
+        "page_max_ms": stats::quantile_ms(&took, 1.0),
+        "filtered_page_ms": filtered_ms,
+        "filtered_total": filtered_total,
+        "rss_after_scroll_mib": stats::rss_mib(),
     }))
 }
 

@@ -237,6 +237,24 @@ fn rows(r: &Map<String, Value>) -> Vec<Row> {
             "",
             None,
         ));
+        let scrolled = &h["probe"]["landscape"];
+        let rss = num(scrolled, &["rss_after_scroll_mib"]);
+        rows.push(row(
+            "landscape: 100,000 devices scrolled by pages of 200, page p50 / p99",
+            format!(
+                "{} / {} ms",
+                fmt(num(scrolled, &["page_p50_ms"]), 1),
+                fmt(num(scrolled, &["page_p99_ms"]), 1)
+            ),
+            "",
+            None,
+        ));
+        rows.push(row(
+            "landscape: RSS after scrolling all (desktop core side)",
+            format!("{} MiB", fmt(rss, 1)),
+            "< 150 MB",
+            at_most(rss, 150.0 * 1e6 / 1_048_576.0),
+        ));
     }
     for (phase, v) in r {
         if let Some(e) = v.get("failed").and_then(Value::as_str) {
