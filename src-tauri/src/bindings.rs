@@ -10,9 +10,10 @@ use rollwright::domain::{
 use ts_rs::{Config, TS};
 
 use crate::dto::landscape::{
-    AgentCheck, CatalogProduct, CatalogVersion, DeviceDetail, DevicePageDto, DeviceQueryDto,
-    DeviceRow, DeviceUpdateRef, ImportedVersion, ModuleDiffRow, ModuleDto, NewDeviceDto,
-    ProductModules, ProductState, SyncFailureDto, SyncReportDto, VersionCountDto, VersionSpreadDto,
+    AgentCheck, CatalogProduct, CatalogVersion, DeviceDetail, DeviceImportReport, DevicePageDto,
+    DeviceQueryDto, DeviceRow, DeviceUpdateRef, ImportRowDto, ImportedVersion, ModuleDiffRow,
+    ModuleDto, NewDeviceDto, ProductModules, ProductState, SyncFailureDto, SyncReportDto,
+    VersionCountDto, VersionSpreadDto,
 };
 use crate::dto::{Activity, AppInfo, AuditQuery, AuditRow, ChainStatus, Me, UpdateRow, UserRow};
 use crate::error::IpcError;
@@ -58,6 +59,8 @@ fn render() -> String {
         CatalogProduct::decl(&cfg),
         ModuleDiffRow::decl(&cfg),
         ImportedVersion::decl(&cfg),
+        ImportRowDto::decl(&cfg),
+        DeviceImportReport::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs; do not edit.\n",

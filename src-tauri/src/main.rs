@@ -61,7 +61,10 @@ fn main() {
             commands::landscape::add_device,
             commands::landscape::list_catalog,
             commands::landscape::module_diff,
-            commands::landscape::import_manifest_file
+            commands::landscape::import_manifest_file,
+            commands::landscape::import_devices_csv,
+            commands::landscape::set_device_labels,
+            commands::landscape::remove_device
         ])
         .build(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while building Rollwright")

@@ -58,14 +58,16 @@ impl Store {
     /// Where and how to call each of `ids`' agents, tokens included: one
     /// query for all of them.
     pub fn agent_endpoints(&self, ids: &[DeviceId]) -> Result<Vec<AgentEndpoint>, StoreError> {
-        let rows: Vec<(
+        // id, name, URL, pin, token reference, clear token (not moved out yet)
+        type Row = (
             DeviceId,
             String,
             String,
             Option<String>,
             Option<String>,
             String,
-        )> = self
+        );
+        let rows: Vec<Row> = self
             .reader()?
             .prepare_cached(
                 "SELECT id, name, agent_url, tls_fingerprint, token_ref, agent_token FROM devices

@@ -3,14 +3,16 @@
 //! removal, CSV import; and the catalog. Admin actions are checked in the
 //! core; file paths come from native dialogs, never from the page.
 
+use rollwright::device_csv_file::{read_device_csv, DeviceCsvFileError};
+use rollwright::domain::device_csv::CheckedRow;
 use rollwright::domain::{DeviceId, ProductName, RawDeviceQuery, ValidationError, Version};
-use rollwright::store::DeviceSelection;
+use rollwright::store::{DeviceSelection, ImportReport, Removal, StoreError};
 use tauri::State;
 
 use crate::dto::landscape::{
-    AgentCheck, CatalogProduct, CatalogVersion, DeviceDetail, DevicePageDto, DeviceQueryDto,
-    DeviceRow, DeviceUpdateRef, ImportedVersion, ModuleDiffRow, ModuleDto, NewDeviceDto,
-    ProductModules, SyncReportDto, VersionSpreadDto,
+    AgentCheck, CatalogProduct, CatalogVersion, DeviceDetail, DeviceImportReport, DevicePageDto,
+    DeviceQueryDto, DeviceRow, DeviceUpdateRef, ImportRowDto, ImportedVersion, ModuleDiffRow,
+    ModuleDto, NewDeviceDto, ProductModules, SyncReportDto, VersionSpreadDto,
 };
 use crate::error::IpcError;
 use crate::state::{blocking, AppState};
@@ -39,8 +41,8 @@ pub(crate) async fn device_detail(
     let (device, modules, history) = blocking(move || {
         let device = store
             .device(id)?
-            .ok_or_else(|| rollwright::store::StoreError::not_found("device", id))?;
-        Ok::<_, rollwright::store::StoreError>((
+            .ok_or_else(|| StoreError::not_found("device", id))?;
+        Ok::<_, StoreError>((
             device,
             store.device_modules(id)?,
             store.device_history(id, HISTORY_LEN)?,
@@ -136,7 +138,7 @@ pub(crate) async fn list_catalog(
                 versions,
             });
         }
-        Ok::<_, rollwright::store::StoreError>(out)
+        Ok::<_, StoreError>(out)
     })
     .await?;
     Ok(catalog)
@@ -192,4 +194,155 @@ pub(crate) async fn import_manifest_at(
         })
     })
     .await
+}
+
+/// Asks for a CSV file of devices and adds them all, or none when any row
+/// is invalid (the report says which and why); admins only. The added
+/// devices' inventory is read right after. Nothing when cancelled.
+#[tauri::command]
+pub(crate) async fn import_devices_csv(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+) -> Result<Option<DeviceImportReport>, IpcError> {
+    let Some(path) = crate::dialogs::pick_file(&app, "Devices (CSV)", &["csv"]).await? else {
+        return Ok(None);
+    };
+    let (store, actor) = (state.store.clone(), state.actor.clone());
+    let report = blocking(move || -> Result<DeviceImportReport, IpcError> {
+        let rows = read_device_csv(&path).map_err(|e| match e {
+            DeviceCsvFileError::Invalid(v) => IpcError::from(v),
+            other => IpcError::from(ValidationError::new("file", other.to_string())),
+        })?;
+        let valid: Vec<_> = rows
+            .iter()
+            .filter_map(|r| r.device.as_ref().ok().cloned())
+            .collect();
+        if valid.len() < rows.len() {
+            return Ok(import_report(&rows, None, None));
+        }
+        match store.import_devices(&actor, &valid) {
+            Ok(added) => Ok(import_report(&rows, Some(&added), None)),
+            Err(e @ (StoreError::Conflict(_) | StoreError::Invalid(_))) => {
+                let field = e.field().unwrap_or_default().to_owned();
+                Ok(import_report(&rows, None, Some((field, e.to_string()))))
+            }
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await?;
+    if report.added > 0 {
+        let engine = state.engine.clone();
+        let ids = report_ids(&state, &report).await?;
+        tauri::async_runtime::spawn(async move {
+            if let Err(e) = engine.sync_inventory(DeviceSelection::Ids(ids)).await {
+                tracing::warn!("inventory sync after an import failed: {e}");
+            }
+        });
+    }
+    Ok(Some(report))
+}
+
+/// The rows of a CSV import, each with its fate. `refused` is the store's
+/// refusal of one row (`rows[i].name`: taken) when nothing was added.
+fn import_report(
+    rows: &[CheckedRow],
+    added: Option<&ImportReport>,
+    refused: Option<(String, String)>,
+) -> DeviceImportReport {
+    let refused_row = refused.as_ref().and_then(|(field, _)| {
+        field
+            .strip_prefix("rows[")
+            .and_then(|rest| rest.split(']').next())
+            .and_then(|i| i.parse::<usize>().ok())
+    });
+    let out: Vec<ImportRowDto> = rows
+        .iter()
+        .map(|r| {
+            let (status, field, rule) = match (&r.device, added) {
+                (Err(e), _) => (
+                    "invalid",
+                    Some(e.error.field.clone()),
+                    Some(e.error.rule.clone()),
+                ),
+                (Ok(_), _) if refused_row == Some(r.index) => {
+                    let (field, rule) = refused.clone().unwrap_or_default();
+                    ("invalid", Some(field), Some(rule))
+                }
+                (Ok(_), Some(_)) => ("added", None, None),
+                (Ok(_), None) => ("valid", None, None),
+            };
+            ImportRowDto {
+                row: r.index as u32,
+                line: r.line as u32,
+                name: r.name.clone(),
+                status: status.into(),
+                field,
+                rule,
+            }
+        })
+        .collect();
+    DeviceImportReport {
+        added: added.map_or(0, |a| a.added.len() as u32),
+        rows: out,
+    }
+}
+
+/// The ids of the devices an import added, by name.
+async fn report_ids(
+    state: &AppState,
+    report: &DeviceImportReport,
+) -> Result<Vec<DeviceId>, IpcError> {
+    let store = state.store.clone();
+    let names: Vec<String> = report
+        .rows
+        .iter()
+        .filter(|r| r.status == "added")
+        .map(|r| r.name.clone())
+        .collect();
+    blocking(move || {
+        let mut ids = Vec::new();
+        for name in names {
+            if let Some(d) = store.device_by_name(&name)? {
+                ids.push(d.id);
+            }
+        }
+        Ok::<_, StoreError>(ids)
+    })
+    .await
+}
+
+/// Sets and removes labels an admin gives a device (`key=value` to set,
+/// `key` to remove); admins only.
+#[tauri::command]
+pub(crate) async fn set_device_labels(
+    state: State<'_, AppState>,
+    name: String,
+    set: Vec<String>,
+    unset: Vec<String>,
+) -> Result<DeviceRow, IpcError> {
+    let set = set
+        .iter()
+        .enumerate()
+        .map(|(i, l)| rollwright::domain::parse_label(&format!("set[{i}]"), l))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (store, actor) = (state.store.clone(), state.actor.clone());
+    let device = blocking(move || store.set_labels(&actor, &name, &set, &unset)).await?;
+    Ok(DeviceRow::new(device, None))
+}
+
+/// Removes a device: deleted without update history, retired (kept for its
+/// history) with it, refused while an update of it is unfinished; admins
+/// only. Answers `deleted` or `retired`.
+#[tauri::command]
+pub(crate) async fn remove_device(
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<String, IpcError> {
+    let (store, actor) = (state.store.clone(), state.actor.clone());
+    let removal = blocking(move || store.remove_device(&actor, &name)).await?;
+    Ok(match removal {
+        Removal::Deleted => "deleted",
+        Removal::Retired => "retired",
+    }
+    .into())
 }

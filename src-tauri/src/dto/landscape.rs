@@ -414,3 +414,25 @@ pub(crate) struct ImportedVersion {
     /// False when the same manifest was imported before.
     pub new: bool,
 }
+
+/// One row of a CSV import's report.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub(crate) struct ImportRowDto {
+    /// Counted from 0 after the header, as in `rows[i]`.
+    pub row: u32,
+    pub line: u32,
+    pub name: String,
+    /// `added`, `valid` (fine, but not added: another row was not) or `invalid`.
+    pub status: String,
+    pub field: Option<String>,
+    pub rule: Option<String>,
+}
+
+/// What a CSV import did: every row's fate; nothing added when any failed.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub(crate) struct DeviceImportReport {
+    pub added: u32,
+    pub rows: Vec<ImportRowDto>,
+}

@@ -11,6 +11,7 @@ import type {
   CatalogProduct,
   ChainStatus,
   DeviceDetail,
+  DeviceImportReport,
   DevicePageDto,
   DeviceQueryDto,
   DeviceRow,
@@ -35,10 +36,12 @@ export type {
   CatalogProduct,
   CatalogVersion,
   DeviceDetail,
+  DeviceImportReport,
   DevicePageDto,
   DeviceQueryDto,
   DeviceRow,
   DeviceUpdateRef,
+  ImportRowDto,
   ImportedVersion,
   ModuleDiffRow,
   ModuleDto,
@@ -206,4 +209,21 @@ export function moduleDiff(product: string, from: string, to: string): Promise<M
 /** Asks for a manifest file (a native dialog), validates and imports it; admins only. Null when cancelled. */
 export function importManifestFile(): Promise<ImportedVersion | null> {
   return call<ImportedVersion | null>('import_manifest_file');
+}
+
+/** Asks for a CSV file of devices (a native dialog) and adds them all, or none when any row is invalid:
+ *  the report gives every row's fate (`added`, `valid`, `invalid` with field and rule); admins only. Null when cancelled. */
+export function importDevicesCsv(): Promise<DeviceImportReport | null> {
+  return call<DeviceImportReport | null>('import_devices_csv');
+}
+
+/** Sets (`key=value`) and removes (`key`) labels an admin gives a device; admins only. */
+export function setDeviceLabels(name: string, set: string[], unset: string[]): Promise<DeviceRow> {
+  return call<DeviceRow>('set_device_labels', { name, set, unset });
+}
+
+/** Removes a device: `deleted` without update history, `retired` (kept for its history) with it;
+ *  refused (`conflict`) while an update of it is unfinished; admins only. */
+export function removeDevice(name: string): Promise<'deleted' | 'retired'> {
+  return call<'deleted' | 'retired'>('remove_device', { name });
 }

@@ -150,3 +150,15 @@ export type ImportedVersion = { product: string, version: string,
  * False when the same manifest was imported before.
  */
 new: boolean, };
+
+export type ImportRowDto = { 
+/**
+ * Counted from 0 after the header, as in `rows[i]`.
+ */
+row: number, line: number, name: string, 
+/**
+ * `added`, `valid` (fine, but not added: another row was not) or `invalid`.
+ */
+status: string, field: string | null, rule: string | null, };
+
+export type DeviceImportReport = { added: number, rows: Array<ImportRowDto>, };
