@@ -32,6 +32,15 @@ impl App {
 
     /// Starts the app on a data directory the test prepared.
     pub async fn start_with(data_dir: tempfile::TempDir) -> anyhow::Result<App> {
+        App::start_with_env(data_dir, &[]).await
+    }
+
+    /// [`App::start_with`] with more environment for the app, e.g. the file
+    /// that answers its file dialogs (`ROLLWRIGHT_E2E_PICK_FILE`).
+    pub async fn start_with_env(
+        data_dir: tempfile::TempDir,
+        env: &[(&str, &Path)],
+    ) -> anyhow::Result<App> {
         if std::env::var_os("DISPLAY").is_none() {
             bail!("no DISPLAY: the end-to-end tests need a display; run them with `cargo xtask test`, which uses Xvfb");
         }
@@ -46,6 +55,7 @@ impl App {
                 .env("ROLLWRIGHT_DATA_DIR", data_dir.path())
                 // Tokens in the data directory, never a keyring of the machine.
                 .env(rollwright::secrets::BACKEND_ENV, "file")
+                .envs(env.iter().map(|(k, v)| (*k, *v)))
                 .stdout(Stdio::null())
                 .spawn()
                 .with_context(|| {
