@@ -6,6 +6,7 @@
 //! by doing nothing.
 
 mod access;
+mod landscape;
 mod harness;
 mod notifications;
 mod x11;

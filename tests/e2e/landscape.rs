@@ -1,0 +1,153 @@
+//! The landscape in the real app: the devices table of the demo, adding a
+//! device from a fleet simulator on loopback (a wrong token refused at its
+//! field first, then its identity and inventory shown), its detail with the
+//! modules the agent reports, and a version imported into the catalog from
+//! a manifest file picked in the file dialog.
+
+use std::path::Path;
+
+use rollwright::domain::{ProductName, Version};
+use rollwright::store::Store;
+use rollwright_agent::fleet::FleetSpec;
+use rollwright_agent::{Fleet, FleetConfig, Token};
+use thirtyfour::prelude::*;
+
+use crate::harness::App;
+
+const TOKEN: &str = "e2e-fleet-token";
+
+/// One simulated device running vision-inspector with two modules.
+async fn fleet() -> anyhow::Result<String> {
+    let mut config = FleetConfig::new(1);
+    config.spec = Some(FleetSpec::parse(
+        r#"{"devices": [{"name": "line-4-camera", "labels": {"site": "e2e-lab"},
+            "products": {"vision-inspector": {"version": "1.9.0", "modules": [
+                {"name": "inspector-core", "version": "1.9.0"},
+                {"name": "model-pack", "version": "2026.10"}]}}}]}"#,
+    )?);
+    let fleet = Fleet::new(config)?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(rollwright_agent::serve(
+        listener,
+        rollwright_agent::fleet_app(fleet, Token::new(TOKEN)?),
+    ));
+    Ok(format!("http://{addr}/devices/dev-00000"))
+}
+
+/// A manifest of a version no landscape has: acme-erp 2.6.0.
+fn manifest(dir: &Path) -> anyhow::Result<std::path::PathBuf> {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/manifests");
+    let text = std::fs::read_to_string(fixtures.join("acme-erp-2.5.0.toml"))?
+        .replace("version = \"2.5.0\"", "version = \"2.6.0\"");
+    let path = dir.join("acme-erp-2.6.0.toml");
+    std::fs::write(&path, text)?;
+    Ok(path)
+}
+
+async fn field(app: &App, name: &str) -> WebDriverResult<WebElement> {
+    app.wait_for(By::Css(format!("[data-add-field='{name}']")))
+        .await
+}
+
+#[tokio::test]
+async fn add_a_device_from_its_agent_see_its_inventory_and_import_a_version() -> anyhow::Result<()>
+{
+    let url = fleet().await?;
+    let files = tempfile::tempdir()?;
+    // The file dialog's answer: nothing picked until the test says.
+    let answer = files.path().join("pick");
+    std::fs::write(&answer, "")?;
+    let app = App::start_with_env(
+        tempfile::tempdir()?,
+        &[("ROLLWRIGHT_E2E_PICK_FILE", answer.as_path())],
+    )
+    .await?;
+    let d = &app.driver;
+    d.find(By::Css("[data-nav='landscape']"))
+        .await?
+        .click()
+        .await?;
+    // The demo landscape's devices, read from its fleet at start.
+    app.wait_for(By::Css("[data-devices] tr[data-device]"))
+        .await?;
+    app.screenshot("landscape-table").await?;
+
+    // A wrong token is refused at the token field, and nothing is saved.
+    d.find(By::Css("[data-add-device]")).await?.click().await?;
+    field(&app, "name").await?.send_keys("line-4-camera").await?;
+    field(&app, "agent_url").await?.send_keys(&url).await?;
+    field(&app, "agent_token")
+        .await?
+        .send_keys("not-the-token")
+        .await?;
+    field(&app, "labels").await?.send_keys("rack=r7").await?;
+    d.find(By::Css("[data-check-agent]")).await?.click().await?;
+    let error = app
+        .wait_for(By::Css("[data-field-error='agent_token']"))
+        .await?;
+    assert!(
+        error.text().await?.contains("refused the token"),
+        "{}",
+        error.text().await?
+    );
+    app.screenshot("landscape-add-error").await?;
+
+    // The right token: the agent says who it is and what it runs.
+    let token = field(&app, "agent_token").await?;
+    token.clear().await?;
+    token.send_keys(TOKEN).await?;
+    d.find(By::Css("[data-check-agent]")).await?.click().await?;
+    let agent = app.wait_for(By::Css("[data-checked-agent]")).await?;
+    assert_eq!(agent.text().await?, "dev-00000");
+    d.find(By::Css("[data-add-submit]")).await?.click().await?;
+
+    // Its detail shows the modules the agent reported.
+    let product = app
+        .wait_for(By::Css("[data-device-detail] [data-detail-product='vision-inspector']"))
+        .await?;
+    let text = product.text().await?;
+    assert!(
+        text.contains("inspector-core") && text.contains("model-pack"),
+        "{text}"
+    );
+    app.screenshot("landscape-detail").await?;
+    let store = store(&app)?;
+    let added = store.device_by_name("line-4-camera")?.expect("saved");
+    assert_eq!(added.reach.agent_id.as_deref(), Some("dev-00000"));
+    assert_eq!(added.labels["rack"], "r7");
+    assert_eq!(added.labels["site"], "e2e-lab", "the agent's label too");
+
+    // A manifest picked in the file dialog becomes a catalog version.
+    std::fs::write(&answer, manifest(files.path())?.display().to_string())?;
+    d.find(By::Css("[data-tab='catalog']")).await?.click().await?;
+    app.wait_for(By::Css("[data-import-version]"))
+        .await?
+        .click()
+        .await?;
+    let imported = app.wait_for(By::Css("[data-imported]")).await?;
+    assert!(
+        imported.text().await?.contains("acme-erp 2.6.0"),
+        "{}",
+        imported.text().await?
+    );
+    app.wait_for(By::Css(
+        "[data-catalog-product='acme-erp'] [data-catalog-version='2.6.0']",
+    ))
+    .await?;
+    app.screenshot("landscape-catalog").await?;
+    let product = ProductName::parse("product", "acme-erp")?;
+    let v260 = Version::parse("2.6.0")?;
+    assert!(store.versions_of(&product)?.contains(&v260));
+    // What the wizard's version list is built on offers it.
+    assert!(!store.eligible(&product, &v260)?.is_empty());
+    app.stop().await
+}
+
+fn store(app: &App) -> anyhow::Result<Store> {
+    let secrets = rollwright::secrets::file_store(app.data_dir())?;
+    Ok(Store::open(
+        &app.data_dir().join("rollwright.sqlite3"),
+        secrets,
+    )?)
+}

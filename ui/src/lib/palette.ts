@@ -1,0 +1,40 @@
+// Colour means one thing everywhere: each meaning names its CSS custom
+// properties (defined once, in app.css under "palette"), and screens take the
+// class or the colour from here rather than writing a colour of their own.
+// Colour is never the only signal: every badge carries its word.
+import type { DeviceUpdateStatus, Reachability } from './api';
+
+/** The badge class of each reach state (`.badge.reach-…` in app.css, from `--reach-…` properties). */
+export const REACH_CLASS: Record<Reachability, string> = {
+  reachable: 'reach-reachable',
+  unreachable: 'reach-unreachable',
+  identity_mismatch: 'reach-mismatch',
+  unknown: 'reach-unknown',
+};
+
+/** The badge class of each device update status (`.badge.du-…`, from `--du-…` properties). */
+export const DEVICE_UPDATE_CLASS: Record<DeviceUpdateStatus, string> = {
+  scheduled: 'du-scheduled',
+  configuring: 'du-configuring',
+  configured: 'du-configured',
+  deploying: 'du-deploying',
+  succeeded: 'du-succeeded',
+  error: 'du-error',
+  cancelling: 'du-cancelling',
+  cancelled: 'du-cancelled',
+};
+
+/** Series colours for charts, which draw on a canvas and so need the colour itself. */
+export const SERIES = {
+  configured: '--spread-configured',
+  deployed: '--spread-deployed',
+  grid: '--line',
+  text: '--muted',
+} as const;
+
+/** The value of a palette custom property (`--spread-deployed`) as the page styles it now. */
+export function cssColour(property: string, fallback = '#888'): string {
+  if (typeof document === 'undefined') return fallback;
+  const value = getComputedStyle(document.documentElement).getPropertyValue(property).trim();
+  return value || fallback;
+}
