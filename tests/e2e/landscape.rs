@@ -106,12 +106,12 @@ async fn add_a_device_from_its_agent_see_its_inventory_and_import_a_version() ->
     let product = app
         .wait_for(By::Css("[data-device-detail] [data-detail-product='vision-inspector']"))
         .await?;
-    let text = product.text().await?;
+    app.screenshot("landscape-detail").await?;
+    let text = product.prop("textContent").await?.unwrap_or_default();
     assert!(
         text.contains("inspector-core") && text.contains("model-pack"),
         "{text}"
     );
-    app.screenshot("landscape-detail").await?;
     let store = store(&app)?;
     let added = store.device_by_name("line-4-camera")?.expect("saved");
     assert_eq!(added.reach.agent_id.as_deref(), Some("dev-00000"));
