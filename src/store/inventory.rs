@@ -121,10 +121,14 @@ impl Store {
         let tx = conn.transaction()?;
         let mut report = SyncReport::default();
         for result in results {
-            let Some((name, adopted)) = tx
-                .prepare_cached("SELECT name, agent_id FROM devices WHERE id = ?1")?
+            let Some((name, adopted, labels_before)) = tx
+                .prepare_cached("SELECT name, agent_id, agent_labels FROM devices WHERE id = ?1")?
                 .query_row([result.device], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
                 })
                 .optional()?
             else {
@@ -180,9 +184,6 @@ impl Store {
                 SyncOutcome::Reached(inv) => {
                     report.reached += 1;
                     let labels = to_json(&inv.labels)?;
-                    let labels_before: String = tx
-                        .prepare_cached("SELECT agent_labels FROM devices WHERE id = ?1")?
-                        .query_row([result.device], |r| r.get(0))?;
                     tx.prepare_cached(
                         "UPDATE devices SET agent_id = ?2, reported_id = NULL, agent_labels = ?3,
                          last_sync_ms = ?4, last_seen_ms = ?4, latency_ms = ?5, last_error = NULL
