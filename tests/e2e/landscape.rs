@@ -75,7 +75,10 @@ async fn add_a_device_from_its_agent_see_its_inventory_and_import_a_version() ->
 
     // A wrong token is refused at the token field, and nothing is saved.
     d.find(By::Css("[data-add-device]")).await?.click().await?;
-    field(&app, "name").await?.send_keys("line-4-camera").await?;
+    field(&app, "name")
+        .await?
+        .send_keys("line-4-camera")
+        .await?;
     field(&app, "agent_url").await?.send_keys(&url).await?;
     field(&app, "agent_token")
         .await?
@@ -104,7 +107,9 @@ async fn add_a_device_from_its_agent_see_its_inventory_and_import_a_version() ->
 
     // Its detail shows the modules the agent reported.
     let product = app
-        .wait_for(By::Css("[data-device-detail] [data-detail-product='vision-inspector']"))
+        .wait_for(By::Css(
+            "[data-device-detail] [data-detail-product='vision-inspector']",
+        ))
         .await?;
     app.screenshot("landscape-detail").await?;
     let text = product.prop("textContent").await?.unwrap_or_default();
@@ -120,7 +125,10 @@ async fn add_a_device_from_its_agent_see_its_inventory_and_import_a_version() ->
 
     // A manifest picked in the file dialog becomes a catalog version.
     std::fs::write(&answer, manifest(files.path())?.display().to_string())?;
-    d.find(By::Css("[data-tab='catalog']")).await?.click().await?;
+    d.find(By::Css("[data-tab='catalog']"))
+        .await?
+        .click()
+        .await?;
     app.wait_for(By::Css("[data-import-version]"))
         .await?
         .click()

@@ -6,8 +6,8 @@
 //! by doing nothing.
 
 mod access;
-mod landscape;
 mod harness;
+mod landscape;
 mod notifications;
 mod x11;
 
