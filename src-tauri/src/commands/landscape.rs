@@ -12,7 +12,7 @@ use tauri::State;
 use crate::dto::landscape::{
     AgentCheck, CatalogProduct, CatalogVersion, DeviceDetail, DeviceImportReport, DevicePageDto,
     DeviceQueryDto, DeviceRow, DeviceUpdateRef, ImportRowDto, ImportedVersion, ModuleDiffRow,
-    ModuleDto, NewDeviceDto, ProductModules, SyncReportDto, VersionSpreadDto,
+    NewDeviceDto, ProductModules, SyncReportDto, VersionSpreadDto,
 };
 use crate::error::IpcError;
 use crate::state::{blocking, AppState};
@@ -54,16 +54,7 @@ pub(crate) async fn device_detail(
         device: DeviceRow::new(device, last),
         modules: modules
             .into_iter()
-            .map(|(product, modules)| ProductModules {
-                product: product.to_string(),
-                modules: modules
-                    .into_iter()
-                    .map(|m| ModuleDto {
-                        name: m.name,
-                        version: m.version,
-                    })
-                    .collect(),
-            })
+            .map(|(product, modules)| ProductModules::new(&product, modules))
             .collect(),
         history: history.into_iter().map(DeviceUpdateRef::from).collect(),
     })

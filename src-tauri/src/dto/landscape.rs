@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use rollwright::domain::{
-    Device, DeviceUpdateStatus, Inventory, Manifest, ModuleChange, RawDeviceQuery, Reachability,
-    SyncReport,
+    Device, DeviceUpdateStatus, Inventory, Manifest, ModuleChange, ModuleRef, ProductName,
+    ProductVersions, RawDeviceQuery, Reachability, SyncReport,
 };
 use rollwright::store::{DeviceHistoryItem, DevicePage, VersionSpread};
 use serde::{Deserialize, Serialize};
@@ -56,6 +56,17 @@ pub(crate) struct ProductState {
     pub deployed: Option<String>,
     /// Configured at one version, running another.
     pub drifted: bool,
+}
+
+impl ProductState {
+    fn new(product: &ProductName, v: ProductVersions) -> ProductState {
+        ProductState {
+            product: product.to_string(),
+            drifted: v.drifted(),
+            configured: v.configured.map(|v| v.to_string()),
+            deployed: v.deployed.map(|v| v.to_string()),
+        }
+    }
 }
 
 /// The newest update a device took part in.
@@ -129,12 +140,7 @@ impl DeviceRow {
             products: d
                 .products
                 .into_iter()
-                .map(|(p, v)| ProductState {
-                    product: p.to_string(),
-                    drifted: v.drifted(),
-                    configured: v.configured.map(|v| v.to_string()),
-                    deployed: v.deployed.map(|v| v.to_string()),
-                })
+                .map(|(p, v)| ProductState::new(&p, v))
                 .collect(),
             name: d.name,
             agent_url: d.agent_url,
@@ -183,6 +189,21 @@ pub(crate) struct ModuleDto {
 pub(crate) struct ProductModules {
     pub product: String,
     pub modules: Vec<ModuleDto>,
+}
+
+impl ProductModules {
+    pub fn new(product: &ProductName, modules: Vec<ModuleRef>) -> ProductModules {
+        ProductModules {
+            product: product.to_string(),
+            modules: modules
+                .into_iter()
+                .map(|m| ModuleDto {
+                    name: m.name,
+                    version: m.version,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The detail pane: the device, what it runs module by module, its updates.
@@ -308,23 +329,8 @@ impl From<Inventory> for AgentCheck {
         let mut products = Vec::new();
         let mut modules = Vec::new();
         for (p, state) in inv.products {
-            products.push(ProductState {
-                product: p.to_string(),
-                drifted: state.versions.drifted(),
-                configured: state.versions.configured.map(|v| v.to_string()),
-                deployed: state.versions.deployed.map(|v| v.to_string()),
-            });
-            modules.push(ProductModules {
-                product: p.to_string(),
-                modules: state
-                    .modules
-                    .into_iter()
-                    .map(|m| ModuleDto {
-                        name: m.name,
-                        version: m.version,
-                    })
-                    .collect(),
-            });
+            products.push(ProductState::new(&p, state.versions));
+            modules.push(ProductModules::new(&p, state.modules));
         }
         AgentCheck {
             agent_id: inv.agent_id,
