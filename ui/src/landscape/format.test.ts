@@ -13,6 +13,7 @@ import {
   orderProducts,
   productSentence,
   reachDetail,
+  removalSentence,
   spreadSeries,
   syncSentence,
   versionPair,
@@ -184,5 +185,12 @@ describe('version spread', () => {
     expect(s.deployed).toEqual([5, 2]);
     expect([s.older, s.olderConfigured, s.olderDeployed]).toEqual([1, 1, 2]);
     expect(spreadSeries([]).versions).toEqual([]);
+  });
+});
+
+describe('removalSentence', () => {
+  it('says whether the device was deleted or retired', () => {
+    expect(removalSentence('gw-01', 'deleted')).toBe('Removed gw-01.');
+    expect(removalSentence('gw-01', 'retired')).toBe('Retired gw-01: kept for its update history, gone from every list.');
   });
 });

@@ -188,3 +188,15 @@ export function spreadSeries(versions: readonly VersionCount[], max = 12): Sprea
     olderDeployed: rest.reduce((n, v) => n + v.deployed, 0),
   };
 }
+
+// ---- removing a device ----
+
+/** What removing a device did: `deleted` (it had no update history) or `retired` (kept for it). */
+export type Removal = 'deleted' | 'retired';
+
+/** "Removed gw-01." / "Retired gw-01: kept for its update history, gone from every list." */
+export function removalSentence(name: string, outcome: Removal): string {
+  return outcome === 'retired'
+    ? `Retired ${name}: kept for its update history, gone from every list.`
+    : `Removed ${name}.`;
+}

@@ -24,6 +24,20 @@ export const DEVICE_UPDATE_CLASS: Record<DeviceUpdateStatus, string> = {
   cancelled: 'du-cancelled',
 };
 
+/** The badge class of each row status of a device import (`.badge.import-…`, from `--import-…` properties). */
+export const IMPORT_ROW_CLASS: Record<'added' | 'valid' | 'invalid', string> = {
+  added: 'import-added',
+  valid: 'import-valid',
+  invalid: 'import-invalid',
+};
+
+/** The badge class of a label in the label editor: a change, coloured as module changes are (`.badge.diff-…`). */
+export const LABEL_EDIT_CLASS: Record<'new' | 'changed' | 'removed', string> = {
+  new: 'diff-added',
+  changed: 'diff-modified',
+  removed: 'diff-removed',
+};
+
 /** Series colours for charts, which draw on a canvas and so need the colour itself. */
 export const SERIES = {
   configured: '--spread-configured',
