@@ -6,10 +6,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 use rollwright::device_csv_file::read_device_csv;
-use rollwright::domain::device_csv::CheckedRow;
-use rollwright::domain::{Actor, DeviceId, ErrorCode};
-use rollwright::store::{ImportReport, Store, StoreError};
-use serde::Serialize;
+use rollwright::domain::device_csv::{import_report, refused_row, CheckedRow, RowOutcome};
+use rollwright::domain::{Actor, ErrorCode};
+use rollwright::store::{Store, StoreError};
 
 use crate::{CliError, Out};
 
@@ -22,37 +21,6 @@ pub(crate) struct ImportArgs {
     /// file:PATH (a file's content; a relative path is from the CSV's
     /// folder).
     file: PathBuf,
-}
-
-/// One row of the report.
-#[derive(Serialize)]
-struct RowReport {
-    /// Counted from 0 after the header, as in `rows[i]`.
-    row: usize,
-    line: u64,
-    name: String,
-    #[serde(flatten)]
-    outcome: Outcome,
-}
-
-#[derive(Serialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-enum Outcome {
-    Added {
-        id: DeviceId,
-    },
-    /// Valid, but not added: another row was not.
-    Valid,
-    Invalid {
-        field: String,
-        rule: String,
-    },
-}
-
-#[derive(Serialize)]
-struct Report {
-    added: usize,
-    rows: Vec<RowReport>,
 }
 
 pub(crate) fn import(
@@ -91,13 +59,14 @@ pub(crate) fn import(
         Ok(imported) => imported,
         Err(e) => return Err(store_refusal(e, &rows)),
     };
-    let report = report(&rows, Some(&imported), None);
+    let ids: Vec<_> = imported.added.iter().map(|a| a.id).collect();
+    let report = import_report(&rows, Some(&ids), None);
     out.print(&report, || {
         let mut text: Vec<String> = report
             .rows
             .iter()
             .filter_map(|r| match r.outcome {
-                Outcome::Added { id } => Some(format!(
+                RowOutcome::Added { id } => Some(format!(
                     "row {} (line {}): added {} (id {id})",
                     r.row, r.line, r.name
                 )),
@@ -117,72 +86,29 @@ fn store_refusal(e: StoreError, rows: &[CheckedRow]) -> CliError {
         StoreError::Invalid(v) | StoreError::Conflict(v) => v.field.clone(),
         _ => return e.into(),
     };
-    let Some(i) = field
-        .strip_prefix("rows[")
-        .and_then(|rest| rest.split_once(']'))
-        .and_then(|(i, _)| i.parse::<usize>().ok())
-        .filter(|i| *i < rows.len())
-    else {
+    let Some(i) = refused_row(&field, rows.len()) else {
         return e.into();
     };
     let message = format!("{e} (line {}); nothing was imported", rows[i].line);
-    let failed = (i, field, message.clone());
-    refused(e.code(), message, rows, Some(failed))
+    let rule = message
+        .strip_prefix(&format!("{field}: "))
+        .unwrap_or(&message)
+        .to_owned();
+    refused(e.code(), message, rows, Some((i, field, rule)))
 }
 
-/// A refusal with every row's outcome as its report.
+/// A refusal with every row's outcome as its report; `store_failed` is the
+/// row the store refused, with its field and rule.
 fn refused(
     code: ErrorCode,
     message: String,
     rows: &[CheckedRow],
     store_failed: Option<(usize, String, String)>,
 ) -> CliError {
-    let report = report(rows, None, store_failed);
+    let report = import_report(rows, None, store_failed);
     CliError::Report {
         code,
         message,
         report: serde_json::to_value(report).expect("the report serialises"),
-    }
-}
-
-fn report(
-    rows: &[CheckedRow],
-    imported: Option<&ImportReport>,
-    store_failed: Option<(usize, String, String)>,
-) -> Report {
-    let rows: Vec<RowReport> = rows
-        .iter()
-        .map(|r| {
-            let outcome = match (&r.device, imported) {
-                (Err(e), _) => Outcome::Invalid {
-                    field: e.error.field.clone(),
-                    rule: e.error.rule.clone(),
-                },
-                (Ok(_), Some(imported)) => Outcome::Added {
-                    // The store reports its rows in the order given.
-                    id: imported.added[r.index].id,
-                },
-                (Ok(_), None) => match &store_failed {
-                    Some((i, field, message)) if *i == r.index => Outcome::Invalid {
-                        field: field.clone(),
-                        rule: message
-                            .strip_prefix(&format!("{field}: "))
-                            .unwrap_or(message)
-                            .to_owned(),
-                    },
-                    _ => Outcome::Valid,
-                },
-            };
-            RowReport {
-                row: r.index,
-                line: r.line,
-                name: r.name.clone(),
-                outcome,
-            }
-        })
-        .collect();
-    Report {
-        added: imported.map_or(0, |i| i.added.len()),
-        rows,
     }
 }

@@ -11,8 +11,10 @@
 use std::collections::HashMap;
 use std::fmt;
 
+use serde::Serialize;
+
 use super::device::{NewDevice, ValidDevice};
-use super::ValidationError;
+use super::{DeviceId, ValidationError};
 
 /// The largest import file, in bytes: 100,000 rows of about 160 bytes.
 pub const MAX_IMPORT_BYTES: usize = 16 * 1024 * 1024;
@@ -428,6 +430,87 @@ fn column_list() -> String {
     )
 }
 
+/// What became of one row of an import: what both front doors report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum RowOutcome {
+    Added {
+        id: DeviceId,
+    },
+    /// Valid, but not added: another row was not.
+    Valid,
+    Invalid {
+        field: String,
+        rule: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowReport {
+    /// Counted from 0 after the header, as in `rows[i]`.
+    pub row: usize,
+    pub line: u64,
+    pub name: String,
+    #[serde(flatten)]
+    pub outcome: RowOutcome,
+}
+
+/// Every row's fate; nothing is added when any row failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportRowsReport {
+    pub added: usize,
+    pub rows: Vec<RowReport>,
+}
+
+/// The row a refusal names by its field (`rows[3].name` is row 3), if it
+/// is one of `rows` rows.
+pub fn refused_row(field: &str, rows: usize) -> Option<usize> {
+    field
+        .strip_prefix("rows[")
+        .and_then(|rest| rest.split_once(']'))
+        .and_then(|(i, _)| i.parse::<usize>().ok())
+        .filter(|i| *i < rows)
+}
+
+/// The report of an import. `added`: the new devices' ids in row order,
+/// when it was written; `refused`: the row the store refused, with its
+/// field and rule, when it was not.
+pub fn import_report(
+    rows: &[CheckedRow],
+    added: Option<&[DeviceId]>,
+    refused: Option<(usize, String, String)>,
+) -> ImportRowsReport {
+    let report = rows
+        .iter()
+        .map(|r| {
+            let outcome = match (&r.device, added) {
+                (Err(e), _) => RowOutcome::Invalid {
+                    field: e.error.field.clone(),
+                    rule: e.error.rule.clone(),
+                },
+                (Ok(_), Some(ids)) => RowOutcome::Added { id: ids[r.index] },
+                (Ok(_), None) => match &refused {
+                    Some((i, field, rule)) if *i == r.index => RowOutcome::Invalid {
+                        field: field.clone(),
+                        rule: rule.clone(),
+                    },
+                    _ => RowOutcome::Valid,
+                },
+            };
+            RowReport {
+                row: r.index,
+                line: r.line,
+                name: r.name.clone(),
+                outcome,
+            }
+        })
+        .collect();
+    ImportRowsReport {
+        added: added.map_or(0, <[DeviceId]>::len),
+        rows: report,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -701,5 +784,28 @@ mod tests {
         let e = file_error(text.as_bytes());
         assert_eq!(e.field, "rows");
         assert!(e.rule.starts_with("at most 100000 devices"), "{e}");
+    }
+
+    #[test]
+    fn a_refusal_names_its_row_and_the_report_marks_it() {
+        assert_eq!(refused_row("rows[1].name", 2), Some(1));
+        assert_eq!(refused_row("rows[2].name", 2), None, "past the last row");
+        assert_eq!(refused_row("name", 2), None);
+        let text = b"name,url,token_ref,labels\na,http://127.0.0.1:1,env:A,\nb,http://127.0.0.1:2,env:B,\n";
+        let rows = validate(parse(text).unwrap(), tokens);
+        let refused = Some((1, "rows[1].name".to_owned(), "taken".to_owned()));
+        let report = import_report(&rows, None, refused);
+        assert_eq!(report.added, 0);
+        assert_eq!(report.rows[0].outcome, RowOutcome::Valid);
+        assert!(
+            matches!(&report.rows[1].outcome, RowOutcome::Invalid { rule, .. } if rule == "taken")
+        );
+        let ids = [DeviceId(7), DeviceId(8)];
+        let report = import_report(&rows, Some(&ids), None);
+        assert_eq!(report.added, 2);
+        assert_eq!(
+            report.rows[1].outcome,
+            RowOutcome::Added { id: DeviceId(8) }
+        );
     }
 }

@@ -4,15 +4,15 @@
 //! core; file paths come from native dialogs, never from the page.
 
 use rollwright::device_csv_file::{read_device_csv, DeviceCsvFileError};
-use rollwright::domain::device_csv::CheckedRow;
+use rollwright::domain::device_csv::{self, refused_row, CheckedRow};
 use rollwright::domain::{DeviceId, ProductName, RawDeviceQuery, ValidationError, Version};
 use rollwright::store::{DeviceSelection, ImportReport, Removal, StoreError};
 use tauri::State;
 
 use crate::dto::landscape::{
     AgentCheck, CatalogProduct, CatalogVersion, DeviceDetail, DeviceImportReport, DevicePageDto,
-    DeviceQueryDto, DeviceRow, DeviceUpdateRef, ImportRowDto, ImportedVersion, ModuleDiffRow,
-    NewDeviceDto, ProductModules, SyncReportDto, VersionSpreadDto,
+    DeviceQueryDto, DeviceRow, DeviceUpdateRef, ImportedVersion, ModuleDiffRow, NewDeviceDto,
+    ProductModules, SyncReportDto, VersionSpreadDto,
 };
 use crate::error::IpcError;
 use crate::state::{blocking, AppState};
@@ -233,49 +233,17 @@ pub(crate) async fn import_devices_csv(
     Ok(Some(report))
 }
 
-/// The rows of a CSV import, each with its fate. `refused` is the store's
+/// The report of an import, as the UI reads it. `refused` is the store's
 /// refusal of one row (`rows[i].name`: taken) when nothing was added.
 fn import_report(
     rows: &[CheckedRow],
     added: Option<&ImportReport>,
     refused: Option<(String, String)>,
 ) -> DeviceImportReport {
-    let refused_row = refused.as_ref().and_then(|(field, _)| {
-        field
-            .strip_prefix("rows[")
-            .and_then(|rest| rest.split(']').next())
-            .and_then(|i| i.parse::<usize>().ok())
-    });
-    let out: Vec<ImportRowDto> = rows
-        .iter()
-        .map(|r| {
-            let (status, field, rule) = match (&r.device, added) {
-                (Err(e), _) => (
-                    "invalid",
-                    Some(e.error.field.clone()),
-                    Some(e.error.rule.clone()),
-                ),
-                (Ok(_), _) if refused_row == Some(r.index) => {
-                    let (field, rule) = refused.clone().unwrap_or_default();
-                    ("invalid", Some(field), Some(rule))
-                }
-                (Ok(_), Some(_)) => ("added", None, None),
-                (Ok(_), None) => ("valid", None, None),
-            };
-            ImportRowDto {
-                row: r.index as u32,
-                line: r.line as u32,
-                name: r.name.clone(),
-                status: status.into(),
-                field,
-                rule,
-            }
-        })
-        .collect();
-    DeviceImportReport {
-        added: added.map_or(0, |a| a.added.len() as u32),
-        rows: out,
-    }
+    let ids: Option<Vec<DeviceId>> = added.map(|a| a.added.iter().map(|d| d.id).collect());
+    let refused =
+        refused.and_then(|(field, rule)| refused_row(&field, rows.len()).map(|i| (i, field, rule)));
+    device_csv::import_report(rows, ids.as_deref(), refused).into()
 }
 
 /// The ids of the devices an import added, by name.

@@ -4,8 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use rollwright::domain::device_csv::{ImportRowsReport, RowOutcome};
 use rollwright::domain::{
-    Device, DeviceUpdateStatus, Inventory, Manifest, ModuleChange, ModuleRef, ProductName,
+    Device, DeviceUpdateStatus, Inventory, Manifest, Module, ModuleChange, ModuleRef, ProductName,
     ProductVersions, RawDeviceQuery, Reachability, SyncReport,
 };
 use rollwright::store::{DeviceHistoryItem, DevicePage, VersionSpread};
@@ -191,17 +192,29 @@ pub(crate) struct ProductModules {
     pub modules: Vec<ModuleDto>,
 }
 
+impl From<ModuleRef> for ModuleDto {
+    fn from(m: ModuleRef) -> ModuleDto {
+        ModuleDto {
+            name: m.name,
+            version: m.version,
+        }
+    }
+}
+
+impl From<Module> for ModuleDto {
+    fn from(m: Module) -> ModuleDto {
+        ModuleDto {
+            name: m.name,
+            version: m.version,
+        }
+    }
+}
+
 impl ProductModules {
     pub fn new(product: &ProductName, modules: Vec<ModuleRef>) -> ProductModules {
         ProductModules {
             product: product.to_string(),
-            modules: modules
-                .into_iter()
-                .map(|m| ModuleDto {
-                    name: m.name,
-                    version: m.version,
-                })
-                .collect(),
+            modules: modules.into_iter().map(ModuleDto::from).collect(),
         }
     }
 }
@@ -355,14 +368,7 @@ impl From<Manifest> for CatalogVersion {
         CatalogVersion {
             version: m.version.to_string(),
             release_notes: m.release_notes,
-            modules: m
-                .modules
-                .into_iter()
-                .map(|m| ModuleDto {
-                    name: m.name,
-                    version: m.version,
-                })
-                .collect(),
+            modules: m.modules.into_iter().map(ModuleDto::from).collect(),
         }
     }
 }
@@ -441,4 +447,32 @@ pub(crate) struct ImportRowDto {
 pub(crate) struct DeviceImportReport {
     pub added: u32,
     pub rows: Vec<ImportRowDto>,
+}
+
+impl From<ImportRowsReport> for DeviceImportReport {
+    fn from(r: ImportRowsReport) -> DeviceImportReport {
+        let rows = r
+            .rows
+            .into_iter()
+            .map(|row| {
+                let (status, field, rule) = match row.outcome {
+                    RowOutcome::Added { .. } => ("added", None, None),
+                    RowOutcome::Valid => ("valid", None, None),
+                    RowOutcome::Invalid { field, rule } => ("invalid", Some(field), Some(rule)),
+                };
+                ImportRowDto {
+                    row: row.row as u32,
+                    line: row.line as u32,
+                    name: row.name,
+                    status: status.into(),
+                    field,
+                    rule,
+                }
+            })
+            .collect();
+        DeviceImportReport {
+            added: r.added as u32,
+            rows,
+        }
+    }
 }
