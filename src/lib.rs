@@ -7,7 +7,8 @@
 //!   diff, state machine. Pure: no I/O, no clock reads.
 //! - [`store`]: SQLite. Every SQL statement of the project lives there.
 //! - [`agent_client`]: the HTTP client for device agents.
-//! - [`manifest_file`]: reads manifest files with the size limit applied.
+//! - [`manifest_file`]: reads manifest files with the size limit applied
+//!   (the shared reading and its error are in `input_file`).
 //! - [`device_csv_file`]: reads device import files (CSV) with their size
 //!   limit; [`token_ref`] resolves their `env:`/`file:` token references.
 //! - [`os_user`]: the operating-system account a front door acts for.
@@ -21,6 +22,7 @@ pub mod demo;
 pub mod device_csv_file;
 pub mod domain;
 pub mod engine;
+mod input_file;
 pub mod manifest_file;
 pub mod os_user;
 pub mod secrets;
