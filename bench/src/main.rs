@@ -11,9 +11,11 @@
 //! - `orchestrate`: runs the phases in order and collects their JSON.
 //! - `engine_run`: the engine side (child process): throughput, inventory
 //!   sync, the status list during a rollout, and lateness.
+//! - `calendar`: the free-slot finder and the calendar's range query.
 //! - `history`: 100,000 devices and 1,000,000 finished device updates.
 //! - `report`: the table and the JSON file.
 
+mod calendar;
 mod engine_run;
 mod fleet;
 mod history;
@@ -31,7 +33,8 @@ const USAGE: &str = "\
 usage:
   rollwright-bench all [--agent PATH] [--out DIR] [--only PHASE,...] [--concurrency N]
                        [--lateness-concurrent N]
-      phases: ceiling, get-device, engine, sync, status-load, aiohttp, bash, lateness, history
+      phases: ceiling, get-device, engine, sync, status-load, aiohttp, bash, lateness, history,
+              calendar
   (children started by `all`; each prints one JSON line)
   rollwright-bench engine-throughput --root URL --db PATH --devices N --concurrency N
   rollwright-bench engine-status-load --root URL --db PATH --devices N --concurrency N

@@ -22,6 +22,7 @@ const PHASES: &[&str] = &[
     "bash",
     "lateness",
     "history",
+    "calendar",
 ];
 
 /// Devices per phase: bounded so the whole run takes a few minutes.
@@ -91,6 +92,7 @@ pub fn all(flags: &Flags) -> anyhow::Result<()> {
             "bash" => bash(&ctx),
             "lateness" => lateness(&ctx),
             "history" => history(&ctx),
+            "calendar" => crate::calendar::run(&ctx.work),
             _ => unreachable!("checked above"),
         };
         let value = result.unwrap_or_else(|e| {

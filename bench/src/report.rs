@@ -256,6 +256,46 @@ fn rows(r: &Map<String, Value>) -> Vec<Row> {
             at_most(rss, 150.0 * 1e6 / 1_048_576.0),
         ));
     }
+    if let Some(c) = r.get("calendar") {
+        let total = num(c, &["find_total_ms", "p50"]);
+        rows.push(row(
+            "calendar: free slot, 10,000 devices × 5,000 items (expand + find), p50 / p95",
+            format!(
+                "{} / {} ms",
+                fmt(total, 1),
+                fmt(num(c, &["find_total_ms", "p95"]), 1)
+            ),
+            "≤ 50 ms",
+            at_most(total, 50.0),
+        ));
+        rows.push(row(
+            "calendar: each device's own slot on top, p50",
+            format!("{} ms", fmt(num(c, &["per_device_ms", "p50"]), 1)),
+            "",
+            None,
+        ));
+        for (name, label) in [
+            (
+                "month_now",
+                "calendar: a month read from 5,000 stored items, p50",
+            ),
+            (
+                "month_in_10_years",
+                "calendar: the same, ten years later, p50",
+            ),
+        ] {
+            rows.push(row(
+                label,
+                format!(
+                    "{} ms ({} occurrences)",
+                    fmt(num(c, &["store", name, "ms", "p50"]), 1),
+                    fmt(num(c, &["store", name, "occurrences"]), 0)
+                ),
+                "",
+                None,
+            ));
+        }
+    }
     for (phase, v) in r {
         if let Some(e) = v.get("failed").and_then(Value::as_str) {
             rows.push(row(

@@ -71,3 +71,14 @@ pub fn cpu_by_thread() -> std::collections::BTreeMap<String, f64> {
     }
     by_name
 }
+
+/// p50, p95 and max of `samples`, in milliseconds.
+pub fn summary_ms(samples: &[Duration]) -> serde_json::Value {
+    let mut sorted = samples.to_vec();
+    sorted.sort();
+    serde_json::json!({
+        "p50": quantile_ms(&sorted, 0.5),
+        "p95": quantile_ms(&sorted, 0.95),
+        "max": sorted.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
+    })
+}

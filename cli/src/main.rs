@@ -7,6 +7,7 @@
 //! variant in [`Command`], one arm in [`run`].
 
 mod audit;
+mod calendar;
 mod demo;
 mod device;
 mod device_import;
@@ -56,7 +57,10 @@ enum Command {
     /// The fleet.
     #[command(subcommand)]
     Device(device::Cmd),
-    /// Planned and unplanned downtimes.
+    /// The planning calendar as a whole: list, conflicts, free slots, .ics.
+    #[command(subcommand)]
+    Calendar(calendar::Cmd),
+    /// The planning calendar's items: downtimes, maintenance windows, freezes.
     #[command(subcommand)]
     Downtime(downtime::Cmd),
     /// Planning and running updates.
@@ -162,6 +166,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Product(cmd) => product::run(&store, &out, &actor, cmd),
         Command::Device(cmd) => device::run(&store, &out, &actor, cmd),
         Command::Downtime(cmd) => downtime::run(&store, &out, &actor, cmd),
+        Command::Calendar(cmd) => calendar::run(&store, &out, &actor, cmd),
         Command::Update(cmd) => update::run(&store, &out, &actor, cmd),
         Command::User(cmd) => user::run(&store, &out, &actor, cmd),
         Command::Audit(cmd) => audit::run(&store, &out, cmd),

@@ -9,6 +9,10 @@ use rollwright::domain::{
 };
 use ts_rs::{Config, TS};
 
+use crate::dto::calendar::{
+    CalendarItemView, CalendarUpdateView, CalendarView, DowntimeInput, IcsEventView, IcsExportView,
+    IcsImportReportView, ItemKind, OccurrenceView, ScopeInput, ScopeView, UpdatePhaseView,
+};
 use crate::dto::landscape::{
     AgentCheck, CatalogProduct, CatalogVersion, DeviceDetail, DeviceImportReport, DevicePageDto,
     DeviceQueryDto, DeviceRow, DeviceUpdateRef, ImportRowDto, ImportedVersion, ModuleDiffRow,
@@ -61,6 +65,18 @@ fn render() -> String {
         ImportedVersion::decl(&cfg),
         ImportRowDto::decl(&cfg),
         DeviceImportReport::decl(&cfg),
+        ItemKind::decl(&cfg),
+        UpdatePhaseView::decl(&cfg),
+        ScopeView::decl(&cfg),
+        OccurrenceView::decl(&cfg),
+        CalendarItemView::decl(&cfg),
+        CalendarUpdateView::decl(&cfg),
+        CalendarView::decl(&cfg),
+        ScopeInput::decl(&cfg),
+        DowntimeInput::decl(&cfg),
+        IcsEventView::decl(&cfg),
+        IcsImportReportView::decl(&cfg),
+        IcsExportView::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs; do not edit.\n",

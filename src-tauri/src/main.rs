@@ -64,7 +64,13 @@ fn main() {
             commands::landscape::import_manifest_file,
             commands::landscape::import_devices_csv,
             commands::landscape::set_device_labels,
-            commands::landscape::remove_device
+            commands::landscape::remove_device,
+            commands::calendar::calendar_range,
+            commands::calendar::add_downtime,
+            commands::calendar::edit_downtime,
+            commands::calendar::remove_downtime,
+            commands::calendar::import_ics,
+            commands::calendar::export_ics
         ])
         .build(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while building Rollwright")

@@ -3,12 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration as Span, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, Duration as Span, NaiveTime, Utc, Weekday};
 use rollwright_agent::fleet::faults::mix;
 
 use crate::domain::{
     Actor, DeployOption, DeviceUpdateStatus, DowntimeKind, LogEntry, LogLevel, LogSource,
-    NewDevice, NewDowntime, NewUpdate, Scope,
+    NewDevice, NewDowntime, NewUpdate, Scope, Zone,
 };
 use crate::store::{DeviceUpdateChange, Store, StoreError};
 
@@ -89,7 +89,8 @@ pub fn seed(
         device_updates += replay(store, actor, past, members, &ids, now)?;
     }
 
-    let downtimes = downtimes(&plan, &ids, now);
+    let mut downtimes = downtimes(&plan, &ids, now);
+    downtimes.extend(windows_and_freeze(now));
     for d in &downtimes {
         store.add_downtime(actor, d.clone())?;
     }
@@ -107,6 +108,81 @@ pub fn seed(
         device_updates,
         fleet_url: fleet.url(),
     })
+}
+
+/// Every site's weekly maintenance window, in the site's own zone, and a
+/// freeze over the whole fleet in the third week.
+fn windows_and_freeze(now: DateTime<Utc>) -> Vec<NewDowntime> {
+    let weekly = |site: &str, zone: &str, day: Weekday, rule: &str, hour: u32, hours: i64| {
+        let zone = Zone::parse("zone", zone).expect("a known zone");
+        let today = zone.local(now).date();
+        let ahead = (7 + day.num_days_from_monday() as i64
+            - today.weekday().num_days_from_monday() as i64)
+            % 7;
+        let start = (today + Span::days(ahead))
+            .and_time(NaiveTime::from_hms_opt(hour, 0, 0).expect("valid time"));
+        NewDowntime {
+            kind: DowntimeKind::Window,
+            title: format!("{} weekly maintenance window", capitalised(site)),
+            from: zone.resolve(start),
+            to: zone.resolve(start + Span::hours(hours)),
+            zone: zone.name().to_owned(),
+            rrule: Some(rule.to_owned()),
+            exdates: Vec::new(),
+            scope: Scope::Label {
+                key: "site".to_owned(),
+                value: site.to_owned(),
+            },
+        }
+    };
+    vec![
+        weekly(
+            "berlin",
+            "Europe/Berlin",
+            Weekday::Sat,
+            "FREQ=WEEKLY;BYDAY=SA",
+            22,
+            4,
+        ),
+        weekly(
+            "munich",
+            "Europe/Berlin",
+            Weekday::Sun,
+            "FREQ=WEEKLY;BYDAY=SU",
+            1,
+            4,
+        ),
+        weekly(
+            "hamburg",
+            "Europe/Berlin",
+            Weekday::Wed,
+            "FREQ=WEEKLY;BYDAY=WE",
+            20,
+            3,
+        ),
+        weekly(
+            "vienna",
+            "Europe/Vienna",
+            Weekday::Sat,
+            "FREQ=WEEKLY;BYDAY=SA",
+            23,
+            4,
+        ),
+        NewDowntime::once(
+            DowntimeKind::Freeze,
+            "Trade fair: no changes",
+            at_time(now, 17, 0, 0),
+            at_time(now, 20, 0, 0),
+            Scope::All,
+        ),
+    ]
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|first| first.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 fn at_time(now: DateTime<Utc>, days: i64, hour: u32, minute: u32) -> DateTime<Utc> {
@@ -263,13 +339,7 @@ fn downtimes(
         key: k.to_owned(),
         value: v.to_owned(),
     };
-    let dt = |kind, title: &str, from, to, scope| NewDowntime {
-        kind,
-        title: title.to_owned(),
-        from,
-        to,
-        scope,
-    };
+    let dt = |kind, title: &str, from, to, scope| NewDowntime::once(kind, title, from, to, scope);
     use DowntimeKind::{Planned as P, Unplanned as U};
     vec![
         dt(

@@ -10,7 +10,7 @@ use super::plan::MANIFESTS;
 use super::*;
 use crate::agent_client::{AgentClient, ClientOptions};
 use crate::domain::{
-    DeviceUpdateStatus, LogLevel, Manifest, ProductName, Scope, UpdateStatus, Version,
+    DeviceUpdateStatus, DowntimeKind, LogLevel, Manifest, ProductName, Scope, UpdateStatus, Version,
 };
 
 fn now() -> DateTime<Utc> {
@@ -97,7 +97,21 @@ fn downtimes_lie_within_the_next_four_weeks_with_every_kind_of_scope() {
         assert!(d.from < now() + Span::weeks(4), "{} is too late", d.title);
     }
     let kinds: BTreeSet<_> = all.iter().map(|d| d.kind.as_str()).collect();
-    assert_eq!(kinds, BTreeSet::from(["planned", "unplanned"]));
+    assert_eq!(
+        kinds,
+        BTreeSet::from(["planned", "unplanned", "window", "freeze"])
+    );
+    // Every site has a weekly window that recurs in its own zone.
+    let windows: Vec<_> = all
+        .iter()
+        .filter(|d| d.kind == DowntimeKind::Window)
+        .collect();
+    assert_eq!(windows.len(), 4);
+    for w in windows {
+        assert!(w.recurrence.is_some(), "{}", w.title);
+        assert!(w.zone.name().starts_with("Europe/"), "{}", w.title);
+        assert!(matches!(&w.scope, Scope::Label { key, .. } if key == "site"));
+    }
     assert!(all.iter().any(|d| d.scope == Scope::All));
     assert!(all.iter().any(|d| matches!(d.scope, Scope::Label { .. })));
     assert!(all

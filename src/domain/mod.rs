@@ -10,7 +10,9 @@
 //! - [`device`]: devices, labels, per-product versions, eligibility.
 //! - [`device_csv`]: device import files (CSV), parsed and checked row by row.
 //! - [`label_edit`]: an admin's change to a device's labels (set, unset).
-//! - [`downtime`]: planned and unplanned windows with a scope.
+//! - [`downtime`]: calendar items (downtimes, maintenance windows, freezes)
+//!   with a scope.
+//! - [`recurrence`]: RRULE recurrence in a named time zone.
 //! - [`update`]: updates, device updates, their state machine and summary.
 //! - [`transition`]: what each status change does (the one list of effects).
 //! - [`user`]: who acts ([`Actor`]) and the rule for recorded user names.
@@ -31,6 +33,7 @@ pub mod ids;
 pub mod inventory;
 pub mod label_edit;
 pub mod manifest;
+pub mod recurrence;
 pub mod transition;
 pub mod update;
 pub mod user;
@@ -45,7 +48,7 @@ pub use device::{
 };
 pub use device_query::{DeviceQuery, DeviceSort, RawDeviceQuery, MAX_DEVICE_PAGE};
 pub use diff::{apply_diff, diff_modules, ModuleChange};
-pub use downtime::{Downtime, DowntimeKind, NewDowntime, Scope};
+pub use downtime::{CheckedDowntime, Downtime, DowntimeKind, NewDowntime, Scope};
 pub use error::{ErrorCode, ValidationError};
 pub use ids::{DeviceId, DeviceUpdateId, DowntimeId, ProductName, UpdateId};
 pub use inventory::{
@@ -53,6 +56,7 @@ pub use inventory::{
     SyncReport, SyncResult, MAX_REPORTED_FAILURES,
 };
 pub use manifest::{HealthCheck, Manifest, Module, MAX_MANIFEST_BYTES};
+pub use recurrence::{Recurrence, Zone};
 pub use transition::{is_settled, Effects, Ends};
 pub use update::{
     DeployOption, DeviceUpdate, DeviceUpdateStatus, LogEntry, LogLevel, LogSource, NewUpdate,

@@ -21,13 +21,7 @@ fn log(store: &Store) -> Vec<crate::domain::AuditEntry> {
 }
 
 fn downtime() -> NewDowntime {
-    NewDowntime {
-        kind: DowntimeKind::Planned,
-        title: "power work".into(),
-        from: t(1),
-        to: t(2),
-        scope: Scope::All,
-    }
+    NewDowntime::once(DowntimeKind::Planned, "power work", t(1), t(2), Scope::All)
 }
 
 /// Row counts of every table an admin action may write.

@@ -358,12 +358,8 @@ fn eligibility_reports_which_version_is_lower() {
 #[test]
 fn downtimes_are_created_edited_listed_by_range_and_removed() {
     let (_dir, store, ids) = seeded();
-    let new = |title: &str, from, to, scope| NewDowntime {
-        kind: DowntimeKind::Planned,
-        title: title.into(),
-        from: t(from),
-        to: t(to),
-        scope,
+    let new = |title: &str, from, to, scope| {
+        NewDowntime::once(DowntimeKind::Planned, title, t(from), t(to), scope)
     };
     let a = store
         .add_downtime(

@@ -4,27 +4,45 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
-use super::sql::{bad_col, ms, time_col};
+use super::sql::{bad_col, from_ms, ms, time_col};
 use super::{Store, StoreError};
+use crate::calendar::Series;
 use crate::domain::{
-    Action, Actor, DeviceId, Downtime, DowntimeId, DowntimeKind, NewDowntime, Scope,
-    ValidationError,
+    Action, Actor, CheckedDowntime, DeviceId, Downtime, DowntimeId, DowntimeKind, NewDowntime,
+    Recurrence, Scope, ValidationError, Zone,
 };
 
-const COLS: &str =
-    "SELECT id, kind, title, from_ms, to_ms, scope, label_key, label_value FROM downtimes";
+const COLS: &str = "SELECT id, kind, title, from_ms, to_ms, scope, label_key, label_value, \
+     zone, rrule, exdates FROM downtimes";
 
 impl Store {
     pub fn add_downtime(&self, actor: &Actor, d: NewDowntime) -> Result<Downtime, StoreError> {
         let objects = format!("downtime {:?}", d.title);
         self.as_admin(actor, Action::AddDowntime, &objects, |tx| {
-            let d = d.validate()?;
-            tx.prepare_cached("INSERT INTO downtimes (kind, title, from_ms, to_ms, scope, label_key, label_value) VALUES (?1, ?2, ?3, ?4, 'all', NULL, NULL)")?
-                .execute(params![d.kind.as_str(), d.title, ms(d.from), ms(d.to)])?;
-            let id = DowntimeId(tx.last_insert_rowid());
-            write_scope(tx, id, &d.scope)?;
-            let out = load(tx, id)?.ok_or_else(|| StoreError::not_found("downtime", id))?;
+            let out = insert(tx, &d.validate()?)?;
+            let id = out.id;
             Ok((out, format!("added as downtime {id}")))
+        })
+    }
+
+    /// Adds several items in one transaction, all or none (an import).
+    pub fn add_downtimes(
+        &self,
+        actor: &Actor,
+        items: Vec<NewDowntime>,
+        source: &str,
+    ) -> Result<Vec<Downtime>, StoreError> {
+        let objects = format!("{} calendar items from {source}", items.len());
+        self.as_admin(actor, Action::AddDowntime, &objects, |tx| {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, d) in items.into_iter().enumerate() {
+                let d = d
+                    .validate()
+                    .map_err(|e| ValidationError::new(format!("items[{i}].{}", e.field), e.rule))?;
+                out.push(insert(tx, &d)?);
+            }
+            let ids: Vec<String> = out.iter().map(|d| d.id.to_string()).collect();
+            Ok((out, format!("added as downtimes {}", ids.join(", "))))
         })
     }
 
@@ -35,18 +53,20 @@ impl Store {
         id: DowntimeId,
         d: NewDowntime,
     ) -> Result<Downtime, StoreError> {
-        self.as_admin(actor, Action::EditDowntime, &format!("downtime {id}"), |tx| {
-            let d = d.validate()?;
-            let n = tx
-                .prepare_cached("UPDATE downtimes SET kind = ?2, title = ?3, from_ms = ?4, to_ms = ?5 WHERE id = ?1")?
-                .execute(params![id, d.kind.as_str(), d.title, ms(d.from), ms(d.to)])?;
-            if n == 0 {
-                return Err(StoreError::not_found("downtime", id));
-            }
-            write_scope(tx, id, &d.scope)?;
-            let out = load(tx, id)?.ok_or_else(|| StoreError::not_found("downtime", id))?;
-            Ok((out, "edited".to_owned()))
-        })
+        self.as_admin(
+            actor,
+            Action::EditDowntime,
+            &format!("downtime {id}"),
+            |tx| {
+                let d = d.validate()?;
+                if load(tx, id)?.is_none() {
+                    return Err(StoreError::not_found("downtime", id));
+                }
+                write_fields(tx, id, &d)?;
+                let out = load(tx, id)?.ok_or_else(|| StoreError::not_found("downtime", id))?;
+                Ok((out, "edited".to_owned()))
+            },
+        )
     }
 
     pub fn remove_downtime(&self, actor: &Actor, id: DowntimeId) -> Result<(), StoreError> {
@@ -66,7 +86,9 @@ impl Store {
         )
     }
 
-    /// Downtimes overlapping `[from, to)`, by start time.
+    /// Items with an occurrence that may overlap `[from, to)`, by first
+    /// start: a series is read when it starts before `to` and has not ended
+    /// by `from`. The calendar expands them.
     pub fn downtimes_in(
         &self,
         from: DateTime<Utc>,
@@ -80,7 +102,8 @@ impl Store {
         let conn = reader.unchecked_transaction()?;
         let ids: Vec<DowntimeId> = conn
             .prepare_cached(
-                "SELECT id FROM downtimes WHERE from_ms < ?2 AND to_ms > ?1 ORDER BY from_ms, id",
+                "SELECT id FROM downtimes WHERE from_ms < ?2 AND (until_ms IS NULL OR until_ms > ?1) \
+                 ORDER BY from_ms, id",
             )?
             .query_map(params![ms(from), ms(to)], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
@@ -88,6 +111,50 @@ impl Store {
             .map(|id| load(&conn, id)?.ok_or_else(|| StoreError::not_found("downtime", id)))
             .collect()
     }
+}
+
+fn insert(tx: &Transaction<'_>, d: &CheckedDowntime) -> Result<Downtime, StoreError> {
+    // A placeholder row that `write_fields` fills, so adding and editing
+    // write through one statement.
+    tx.prepare_cached(
+        "INSERT INTO downtimes (kind, title, from_ms, to_ms, scope) VALUES (?1, '', 0, 1, 'all')",
+    )?
+    .execute([d.kind.as_str()])?;
+    let id = DowntimeId(tx.last_insert_rowid());
+    write_fields(tx, id, d)?;
+    load(tx, id)?.ok_or_else(|| StoreError::not_found("downtime", id))
+}
+
+fn write_fields(
+    tx: &Transaction<'_>,
+    id: DowntimeId,
+    d: &CheckedDowntime,
+) -> Result<(), StoreError> {
+    let until = Series::of_checked(d)?.end();
+    let (rule, exdates) = match &d.recurrence {
+        Some(r) => (
+            Some(r.rule.as_str()),
+            serde_json::to_string(&r.exdates.iter().map(|t| ms(*t)).collect::<Vec<_>>())
+                .expect("a list of integers serializes"),
+        ),
+        None => (None, "[]".to_owned()),
+    };
+    tx.prepare_cached(
+        "UPDATE downtimes SET kind = ?2, title = ?3, from_ms = ?4, to_ms = ?5, zone = ?6, \
+         rrule = ?7, exdates = ?8, until_ms = ?9 WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        d.kind.as_str(),
+        d.title,
+        ms(d.from),
+        ms(d.to),
+        d.zone.name(),
+        rule,
+        exdates,
+        until.map(ms),
+    ])?;
+    write_scope(tx, id, &d.scope)
 }
 
 fn write_scope(tx: &Transaction<'_>, id: DowntimeId, scope: &Scope) -> Result<(), StoreError> {
@@ -129,6 +196,21 @@ fn load(conn: &Connection, id: DowntimeId) -> Result<Option<Downtime>, StoreErro
             let kind: String = r.get(1)?;
             let kind = DowntimeKind::parse(&kind).map_err(|e| bad_col(1, e.to_string()))?;
             let scope: String = r.get(5)?;
+            let zone: String = r.get(8)?;
+            let zone = Zone::parse("zone", &zone).map_err(|e| bad_col(8, e.to_string()))?;
+            let rule: Option<String> = r.get(9)?;
+            let exdates: String = r.get(10)?;
+            let recurrence = rule
+                .map(|rule| {
+                    let exdates: Vec<i64> =
+                        serde_json::from_str(&exdates).map_err(|e| bad_col(10, e.to_string()))?;
+                    let exdates = exdates
+                        .into_iter()
+                        .map(|t| from_ms(t, 10))
+                        .collect::<Result<_, _>>()?;
+                    Ok::<_, rusqlite::Error>(Recurrence { rule, exdates })
+                })
+                .transpose()?;
             Ok((
                 Downtime {
                     id: r.get(0)?,
@@ -136,6 +218,8 @@ fn load(conn: &Connection, id: DowntimeId) -> Result<Option<Downtime>, StoreErro
                     title: r.get(2)?,
                     from: time_col(r, 3)?,
                     to: time_col(r, 4)?,
+                    zone,
+                    recurrence,
                     scope: Scope::All,
                 },
                 scope,

@@ -287,7 +287,7 @@ fn to_json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
 
 /// Ids as one JSON array parameter, read back with `json_each`: any number
 /// of them in one statement.
-fn id_list(ids: &[DeviceId]) -> String {
+pub(super) fn id_list(ids: &[DeviceId]) -> String {
     let ids: Vec<i64> = ids.iter().map(|d| d.0).collect();
     serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())
 }

@@ -243,6 +243,48 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX device_products_by_version
         ON device_products(product, configured_version, deployed_version);
     "#,
+    // 12: the planning calendar's items gain the kinds `window` and
+    // `freeze`, a time zone and a recurrence (RRULE text, EXDATEs as a JSON
+    // array of ms). `until_ms` is when the last occurrence ends (NULL: never),
+    // so a range query reads only the series that can reach it; occurrences
+    // are expanded per viewed range, never stored. SQLite cannot change a
+    // CHECK, so both tables are rebuilt; the children go first so that no
+    // cascade runs, and renaming the parent renames the child's reference.
+    r#"
+    CREATE TABLE downtimes_v12 (
+        id          INTEGER PRIMARY KEY,
+        kind        TEXT NOT NULL
+            CHECK (kind IN ('planned', 'unplanned', 'window', 'freeze')),
+        title       TEXT NOT NULL,
+        from_ms     INTEGER NOT NULL,
+        to_ms       INTEGER NOT NULL CHECK (to_ms > from_ms),
+        zone        TEXT NOT NULL DEFAULT 'UTC',
+        rrule       TEXT,
+        exdates     TEXT NOT NULL DEFAULT '[]',
+        until_ms    INTEGER,
+        scope       TEXT NOT NULL CHECK (scope IN ('all', 'label', 'devices')),
+        label_key   TEXT,
+        label_value TEXT
+    ) STRICT;
+    INSERT INTO downtimes_v12 (id, kind, title, from_ms, to_ms, until_ms, scope, label_key, label_value)
+        SELECT id, kind, title, from_ms, to_ms, to_ms, scope, label_key, label_value FROM downtimes;
+    CREATE TABLE downtime_devices_v12 (
+        downtime_id INTEGER NOT NULL REFERENCES downtimes_v12(id) ON DELETE CASCADE,
+        device_id   INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+        PRIMARY KEY (downtime_id, device_id)
+    ) STRICT;
+    INSERT INTO downtime_devices_v12 SELECT downtime_id, device_id FROM downtime_devices;
+    DROP TABLE downtime_devices;
+    DROP TABLE downtimes;
+    ALTER TABLE downtimes_v12 RENAME TO downtimes;
+    ALTER TABLE downtime_devices_v12 RENAME TO downtime_devices;
+    CREATE INDEX downtimes_by_from ON downtimes(from_ms);
+    CREATE INDEX downtimes_by_until ON downtimes(until_ms);
+    CREATE INDEX downtime_devices_by_device ON downtime_devices(device_id);
+    -- Conflicts read the unfinished device updates that reach a range; the
+    -- window does not change with status, so transitions do not rewrite it.
+    CREATE INDEX device_updates_by_window_to ON device_updates(window_to);
+    "#,
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -3,7 +3,8 @@
 //! business rule itself: validation is the domain's, called from here inside
 //! the transaction that then writes.
 //!
-//! One file per noun: [`products`] (manifests), [`devices`], [`downtimes`],
+//! One file per noun: [`products`] (manifests), [`devices`], [`downtimes`]
+//! (the calendar's items), [`calendar`] (what conflicts and free slots read),
 //! [`updates`] (updates, device updates, batch transitions, logs);
 //! [`device_admin`] the fleet's import, label edits and removal (retiring);
 //! [`execution`] holds what the engine writes and reads while it runs,
@@ -16,6 +17,7 @@
 
 mod access;
 mod audit;
+mod calendar;
 mod device_admin;
 mod device_history;
 mod device_query;
@@ -32,6 +34,7 @@ mod updates;
 
 pub use access::{Allowed, UserRole};
 pub use audit::{AuditFilter, MAX_AUDIT_PAGE};
+pub use calendar::LabelledDevice;
 pub use device_admin::{ImportReport, ImportedDevice, Removal};
 pub use device_history::{DeviceHistoryItem, VersionCount, VersionSpread};
 pub use device_query::DevicePage;

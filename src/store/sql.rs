@@ -107,7 +107,7 @@ pub(super) fn opt_time_col(
         .transpose()
 }
 
-fn from_ms(n: i64, i: usize) -> rusqlite::Result<DateTime<Utc>> {
+pub(super) fn from_ms(n: i64, i: usize) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::from_timestamp_millis(n).ok_or(rusqlite::Error::IntegralValueOutOfRange(i, n))
 }
 

@@ -2,12 +2,14 @@
 //! the answer into its wire shape (`dto.rs`). No SQL and no business rules
 //! here; reads run off the main thread on read connections of their own.
 
+pub(crate) mod calendar;
 pub(crate) mod landscape;
 
 use rollwright::domain::Role;
 use rollwright::store::StoreError;
 use tauri::State;
 
+use crate::dialogs::save_file;
 use crate::dto::{AppInfo, AuditQuery, AuditRow, ChainStatus, Me, UpdateRow, UserRow};
 use crate::error::IpcError;
 use crate::state::{blocking, AppState};
@@ -105,22 +107,10 @@ pub(crate) async fn export_audit_csv(
     state: State<'_, AppState>,
     query: AuditQuery,
 ) -> Result<Option<String>, IpcError> {
-    use tauri_plugin_dialog::DialogExt;
     let filter = query.into_filter()?;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .add_filter("CSV", &["csv"])
-        .set_file_name("rollwright-audit.csv")
-        .save_file(move |path| {
-            let _ = tx.send(path);
-        });
-    let Some(path) = rx.await.ok().flatten() else {
+    let Some(path) = save_file(&app, "CSV", &["csv"], "rollwright-audit.csv").await? else {
         return Ok(None);
     };
-    let path = path
-        .into_path()
-        .map_err(|e| IpcError::internal(format!("unusable save path: {e}")))?;
     let store = state.store.clone();
     let shown = path.display().to_string();
     blocking(move || {

@@ -2,6 +2,7 @@
 //! `From`. Their TypeScript declarations are generated (`bindings.rs`), never
 //! written by hand.
 
+pub(crate) mod calendar;
 pub(crate) mod landscape;
 
 use std::collections::BTreeMap;

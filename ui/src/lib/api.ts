@@ -26,6 +26,15 @@ import type {
   UserRow,
   VersionSpreadDto,
 } from './bindings';
+import type {
+  CalendarItemView,
+  CalendarView,
+  DowntimeInput,
+  IcsExportView,
+  IcsImportReportView,
+  ItemKind,
+  ScopeInput,
+} from '../calendar/types';
 
 // The types of every command's answers and errors are generated from the Rust
 // types (src-tauri/src/bindings.rs); re-exported so screens import from here.
@@ -226,4 +235,37 @@ export function setDeviceLabels(name: string, set: string[], unset: string[]): P
  *  refused (`conflict`) while an update of it is unfinished; admins only. */
 export function removeDevice(name: string): Promise<'deleted' | 'retired'> {
   return call<'deleted' | 'retired'>('remove_device', { name });
+}
+
+// ---- planning calendar (types in ../calendar/types.ts) ----
+
+/** The downtimes, windows and freezes with their occurrences in [from, to) (RFC 3339), the updates there, and the sites. */
+export function calendarRange(from: string, to: string): Promise<CalendarView> {
+  return call<CalendarView>('calendar_range', { from, to });
+}
+
+/** Plans a downtime, window or freeze; admins only. Errors name the field (`from`, `rrule`, `scope.devices[1]` …). */
+export function addDowntime(input: DowntimeInput): Promise<CalendarItemView> {
+  return call<CalendarItemView>('add_downtime', { input });
+}
+
+/** Changes a planned item; admins only. */
+export function editDowntime(id: number, input: DowntimeInput): Promise<CalendarItemView> {
+  return call<CalendarItemView>('edit_downtime', { id, input });
+}
+
+/** Removes a planned item with all its occurrences; admins only. */
+export function removeDowntime(id: number): Promise<void> {
+  return call<void>('remove_downtime', { id });
+}
+
+/** Asks for an .ics file (a native dialog) and imports its events as `kind` for `scope` (floating times in `zone`);
+ *  admins only. Null when cancelled, else every event's fate. */
+export function importIcs(kind: ItemKind, scope: ScopeInput, zone: string): Promise<IcsImportReportView | null> {
+  return call<IcsImportReportView | null>('import_ics', { kind, scope, zone });
+}
+
+/** Asks where to save (a native dialog) and writes the plan as .ics. Null when cancelled. */
+export function exportIcs(): Promise<IcsExportView | null> {
+  return call<IcsExportView | null>('export_ics', {});
 }

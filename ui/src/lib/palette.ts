@@ -38,6 +38,39 @@ export const LABEL_EDIT_CLASS: Record<'new' | 'changed' | 'removed', string> = {
   removed: 'diff-removed',
 };
 
+/** What the planning calendar colours: the four kinds of planned item and the three phases of an update. */
+export type CalendarMeaning =
+  | 'planned'
+  | 'unplanned'
+  | 'window'
+  | 'freeze'
+  | 'update_scheduled'
+  | 'update_running'
+  | 'update_finished';
+
+/**
+ * The colour of each calendar meaning: the custom property of its fill
+ * (`--cal-planned`), with `-fg` (text and edge) beside it in app.css; the
+ * classes `.cal-kind-<meaning>` apply both to calendar items and legend
+ * swatches. The calendar's legend is generated from this map, so it lists
+ * every colour there is. Updates use the device-update status colours of their
+ * phase (scheduled, deploying, succeeded).
+ */
+export const CALENDAR_KIND: Record<CalendarMeaning, string> = {
+  planned: '--cal-planned',
+  unplanned: '--cal-unplanned',
+  window: '--cal-window',
+  freeze: '--cal-freeze',
+  update_scheduled: '--cal-update-scheduled',
+  update_running: '--cal-update-running',
+  update_finished: '--cal-update-finished',
+};
+
+/** The class that gives an element the colours of a calendar meaning (`.cal-kind-planned` in app.css). */
+export function calendarKindClass(meaning: CalendarMeaning): string {
+  return `cal-kind-${meaning}`;
+}
+
 /** Series colours for charts, which draw on a canvas and so need the colour itself. */
 export const SERIES = {
   configured: '--spread-configured',

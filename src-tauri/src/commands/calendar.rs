@@ -1,0 +1,246 @@
+//! The planning calendar's commands: a range with every occurrence and
+//! update in it, the item dialog's create / edit / delete, and .ics import
+//! and export through native dialogs. Admin actions are checked in the core.
+
+use chrono::{Duration, Utc};
+use rollwright::calendar::ics;
+use rollwright::calendar::{Series, UpdatePhase};
+use rollwright::domain::{DeviceId, Downtime, DowntimeId, Scope, ValidationError, Zone};
+use rollwright::ics_file::{read_ics, IcsFileError};
+use rollwright::store::{Store, StoreError};
+use tauri::State;
+
+use crate::dialogs::{pick_file, save_file};
+use crate::dto::calendar::{
+    CalendarItemView, CalendarUpdateView, CalendarView, DowntimeInput, IcsEventView, IcsExportView,
+    IcsImportReportView, ItemKind, ScopeInput,
+};
+use crate::error::IpcError;
+use crate::state::{blocking, AppState};
+
+/// The longest range one call expands: a month view plus its margins.
+const MAX_RANGE_DAYS: i64 = 62;
+
+/// Every item occurring and every update running in `[from, to)`.
+#[tauri::command]
+pub(crate) async fn calendar_range(
+    state: State<'_, AppState>,
+    from: String,
+    to: String,
+) -> Result<CalendarView, IpcError> {
+    let from = Zone::UTC.read_time("from", &from)?;
+    let to = Zone::UTC.read_time("to", &to)?;
+    if to <= from {
+        return Err(ValidationError::new("to", "must be after from").into());
+    }
+    if to - from > Duration::days(MAX_RANGE_DAYS) {
+        return Err(ValidationError::new(
+            "to",
+            format!("a range may span at most {MAX_RANGE_DAYS} days"),
+        )
+        .into());
+    }
+    let store = state.store.clone();
+    blocking(move || {
+        let items = store.downtimes_in(from, to)?;
+        let listed: Vec<DeviceId> = items
+            .iter()
+            .flat_map(|d| match &d.scope {
+                Scope::Devices { devices } => devices.clone(),
+                _ => Vec::new(),
+            })
+            .collect();
+        let names = store.device_names(&listed)?;
+        let mut views = Vec::with_capacity(items.len());
+        for d in &items {
+            let occurrences = Series::of(d)?.between(from, to);
+            if occurrences.is_empty() {
+                continue;
+            }
+            views.push(CalendarItemView::new(d, names_of(d, &names), occurrences));
+        }
+        Ok::<_, StoreError>(CalendarView {
+            items: views,
+            updates: store
+                .calendar_updates(from, to)?
+                .into_iter()
+                .map(CalendarUpdateView::from)
+                .collect(),
+            sites: store.label_values("site")?,
+        })
+    })
+    .await
+    .map_err(Into::into)
+}
+
+#[tauri::command]
+pub(crate) async fn add_downtime(
+    state: State<'_, AppState>,
+    input: DowntimeInput,
+) -> Result<CalendarItemView, IpcError> {
+    let (store, actor) = (state.store.clone(), state.actor.clone());
+    blocking(move || {
+        let new = input
+            .clone()
+            .into_new(resolve_scope(&store, &input.scope)?)?;
+        let d = store.add_downtime(&actor, new)?;
+        item_view(&store, &d)
+    })
+    .await
+    .map_err(Into::into)
+}
+
+#[tauri::command]
+pub(crate) async fn edit_downtime(
+    state: State<'_, AppState>,
+    id: i64,
+    input: DowntimeInput,
+) -> Result<CalendarItemView, IpcError> {
+    let (store, actor) = (state.store.clone(), state.actor.clone());
+    blocking(move || {
+        let new = input
+            .clone()
+            .into_new(resolve_scope(&store, &input.scope)?)?;
+        let d = store.edit_downtime(&actor, DowntimeId(id), new)?;
+        item_view(&store, &d)
+    })
+    .await
+    .map_err(Into::into)
+}
+
+#[tauri::command]
+pub(crate) async fn remove_downtime(state: State<'_, AppState>, id: i64) -> Result<(), IpcError> {
+    let (store, actor) = (state.store.clone(), state.actor.clone());
+    Ok(blocking(move || store.remove_downtime(&actor, DowntimeId(id))).await?)
+}
+
+/// Asks for an .ics file and adds its events as items of `kind` in `scope`;
+/// times without a zone are read in `zone`. `None` when cancelled.
+#[tauri::command]
+pub(crate) async fn import_ics(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    kind: ItemKind,
+    scope: ScopeInput,
+    zone: String,
+) -> Result<Option<IcsImportReportView>, IpcError> {
+    let floating = if zone.trim().is_empty() {
+        Zone::UTC
+    } else {
+        Zone::parse("zone", &zone)?
+    };
+    let (store, actor) = (state.store.clone(), state.actor.clone());
+    let scope = {
+        let store = store.clone();
+        blocking(move || resolve_scope(&store, &scope)).await?
+    };
+    let Some(path) = pick_file(&app, "iCalendar", &["ics", "ical", "ifb"]).await? else {
+        return Ok(None);
+    };
+    let file = path.display().to_string();
+    let events = read_ics(&path, kind.into(), &scope, floating).map_err(|e| match e {
+        IcsFileError::Invalid(v) => IpcError::from(v),
+        other => IpcError::from(ValidationError::new("file", other.to_string())),
+    })?;
+    let items: Vec<_> = events.iter().filter_map(|e| e.item().cloned()).collect();
+    let added = if items.is_empty() {
+        Vec::new()
+    } else {
+        let source = file.clone();
+        blocking(move || store.add_downtimes(&actor, items, &source)).await?
+    };
+    let mut ids = added.iter().map(|d| d.id.0);
+    let events: Vec<IcsEventView> = events
+        .iter()
+        .map(|e| IcsEventView::new(e, e.item().and_then(|_| ids.next())))
+        .collect();
+    Ok(Some(IcsImportReportView {
+        file,
+        imported: added.len() as u32,
+        skipped: (events.len() - added.len()) as u32,
+        events,
+    }))
+}
+
+/// Asks where to save, then writes every item and every update not yet
+/// finished as one .ics file. `None` when cancelled.
+#[tauri::command]
+pub(crate) async fn export_ics(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+) -> Result<Option<IcsExportView>, IpcError> {
+    let Some(path) = save_file(&app, "iCalendar", &["ics"], "rollwright-calendar.ics").await?
+    else {
+        return Ok(None);
+    };
+    let store = state.store.clone();
+    let shown = path.display().to_string();
+    let (items, updates) = blocking(move || {
+        let now = Utc::now();
+        let items = store.downtimes_in(
+            chrono::DateTime::<Utc>::MIN_UTC,
+            chrono::DateTime::<Utc>::MAX_UTC,
+        )?;
+        let updates: Vec<_> = store
+            .calendar_updates(now - Duration::days(1), chrono::DateTime::<Utc>::MAX_UTC)?
+            .into_iter()
+            .filter(|u| u.phase != UpdatePhase::Finished)
+            .collect();
+        std::fs::write(&path, ics::export_ics(&items, &updates, now))
+            .map_err(|e| StoreError::Io(format!("{}: {e}", path.display())))?;
+        Ok::<_, StoreError>((items.len(), updates.len()))
+    })
+    .await?;
+    Ok(Some(IcsExportView {
+        path: shown,
+        items: items as u32,
+        updates: updates as u32,
+    }))
+}
+
+fn resolve_scope(store: &Store, scope: &ScopeInput) -> Result<Scope, StoreError> {
+    Ok(match scope {
+        ScopeInput::All => Scope::All,
+        ScopeInput::Label { key, value } => {
+            Scope::label(&format!("{}={}", key.trim(), value.trim()))?
+        }
+        ScopeInput::Devices { names } => {
+            let mut devices = Vec::new();
+            for (i, name) in names
+                .iter()
+                .map(|n| n.trim())
+                .filter(|n| !n.is_empty())
+                .enumerate()
+            {
+                let d = store.device_by_name(name)?.ok_or_else(|| {
+                    ValidationError::new(
+                        format!("scope.devices[{i}]"),
+                        format!("unknown device {name:?}"),
+                    )
+                })?;
+                devices.push(d.id);
+            }
+            Scope::Devices { devices }
+        }
+    })
+}
+
+fn names_of(d: &Downtime, names: &std::collections::HashMap<DeviceId, String>) -> Vec<String> {
+    match &d.scope {
+        Scope::Devices { devices } => devices
+            .iter()
+            .map(|id| names.get(id).cloned().unwrap_or_else(|| id.to_string()))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn item_view(store: &Store, d: &Downtime) -> Result<CalendarItemView, StoreError> {
+    let listed = match &d.scope {
+        Scope::Devices { devices } => devices.clone(),
+        _ => Vec::new(),
+    };
+    let names = store.device_names(&listed)?;
+    let first = Series::of(d)?.first();
+    Ok(CalendarItemView::new(d, names_of(d, &names), vec![first]))
+}

@@ -1,0 +1,50 @@
+//! Reads an iCalendar (.ics) file with its size limit applied before the
+//! whole file is read; the calendar turns its events into items or reasons.
+//! Writes nothing: the store adds what it returns.
+
+use std::path::Path;
+
+use crate::calendar::ics::{import_ics, IcsEvent, MAX_ICS_BYTES};
+use crate::domain::{DowntimeKind, Scope, ValidationError, Zone};
+use crate::input_file::read_capped;
+pub use crate::input_file::InputFileError as IcsFileError;
+
+/// Every VEVENT of the file at `path`, each an item of `kind` in `scope`
+/// or the reason it was skipped. Times without a zone are read in
+/// `floating_zone`.
+pub fn read_ics(
+    path: &Path,
+    kind: DowntimeKind,
+    scope: &Scope,
+    floating_zone: Zone,
+) -> Result<Vec<IcsEvent>, IcsFileError> {
+    let bytes = read_capped(path, MAX_ICS_BYTES)?;
+    if bytes.len() > MAX_ICS_BYTES {
+        return Err(ValidationError::new(
+            "file",
+            format!("must be at most {MAX_ICS_BYTES} bytes (the file is larger)"),
+        )
+        .into());
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| ValidationError::new("file", "must be UTF-8 text (an iCalendar file)"))?;
+    Ok(import_ics(&text, kind, scope, floating_zone)?)
+}
+
+impl IcsEvent {
+    /// The item to add, when the event is imported.
+    pub fn item(&self) -> Option<&crate::domain::NewDowntime> {
+        match &self.outcome {
+            crate::calendar::ics::IcsOutcome::Imported { item } => Some(item),
+            crate::calendar::ics::IcsOutcome::Skipped { .. } => None,
+        }
+    }
+
+    /// Why the event was not imported.
+    pub fn skip_reason(&self) -> Option<&str> {
+        match &self.outcome {
+            crate::calendar::ics::IcsOutcome::Imported { .. } => None,
+            crate::calendar::ics::IcsOutcome::Skipped { reason } => Some(reason),
+        }
+    }
+}

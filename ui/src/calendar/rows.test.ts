@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import { CALENDAR_KIND } from '../lib/palette';
+import { item, update, view } from './fixtures';
+import {
+  buildEvents,
+  buildResources,
+  eventCount,
+  groupKeys,
+  isEmptyView,
+  itemRowId,
+  legendEntries,
+  resourcesKey,
+  updateRowIds,
+  type Resource,
+} from './rows';
+import { floatingLocal } from './times';
+
+/** The rows as "name" lines, children indented. */
+function names(rows: Resource[]): string[] {
+  return rows.flatMap((r) => [
+    r.extendedProps.row,
+    ...((r.children ?? []) as Resource[]).map((c) => `  ${c.extendedProps.row}`),
+  ]);
+}
+
+describe('rows', () => {
+  const v = view({
+    sites: ['hamburg', 'berlin'],
+    items: [
+      item({ id: 1 }),
+      item({ id: 2, scope: { scope: 'label', key: 'site', value: 'munich' } }),
+      item({ id: 3, scope: { scope: 'label', key: 'line', value: '2' } }),
+      item({ id: 4, scope: { scope: 'devices', devices: [7, 8], names: ['gw-7', 'gw-8'] } }),
+      item({ id: 5, scope: { scope: 'label', key: 'line', value: '10' } }),
+    ],
+    updates: [update({ id: 9, sites: ['berlin', 'wien'] })],
+  });
+
+  it('lists Everywhere, the sites under Sites, other labels, then Listed devices', () => {
+    expect(names(buildResources(v, 'site'))).toEqual([
+      'Everywhere',
+      'Sites',
+      '  berlin',
+      '  hamburg',
+      '  munich',
+      '  wien',
+      'line=2',
+      'line=10',
+      'Listed devices',
+    ]);
+  });
+
+  it('groups by another label key, the sites becoming site=… rows', () => {
+    expect(names(buildResources(v, 'line'))).toEqual([
+      'Everywhere',
+      'line',
+      '  2',
+      '  10',
+      'site=berlin',
+      'site=munich',
+      'site=wien',
+      'Listed devices',
+    ]);
+  });
+
+  it('leaves the group parent out when there is no value', () => {
+    expect(names(buildResources(view(), 'site'))).toEqual(['Everywhere', 'Listed devices']);
+  });
+
+  it('keeps a folded parent folded', () => {
+    const rows = buildResources(v, 'site', new Set(['group']));
+    expect(rows[1].expanded).toBe(false);
+    expect(buildResources(v, 'site')[1].expanded).toBe(true);
+    expect(resourcesKey(rows)).not.toBe(resourcesKey(buildResources(v, 'site')));
+    expect(resourcesKey(buildResources(v, 'site'))).toBe(resourcesKey(buildResources(v, 'site')));
+  });
+
+  it('puts each item in the row of its scope', () => {
+    expect(itemRowId(v.items[0], 'site')).toBe('all');
+    expect(itemRowId(v.items[1], 'site')).toBe('group:munich');
+    expect(itemRowId(v.items[2], 'site')).toBe('label:line=2');
+    expect(itemRowId(v.items[2], 'line')).toBe('group:2');
+    expect(itemRowId(v.items[1], 'line')).toBe('label:site=munich');
+    expect(itemRowId(v.items[3], 'site')).toBe('devices');
+  });
+
+  it('puts an update in each of its sites, or everywhere', () => {
+    expect(updateRowIds(update({ id: 1, sites: ['berlin', 'wien', 'berlin'] }), 'site')).toEqual([
+      'group:berlin',
+      'group:wien',
+    ]);
+    expect(updateRowIds(update({ id: 1, sites: ['berlin'] }), 'line')).toEqual(['label:site=berlin']);
+    expect(updateRowIds(update({ id: 1, sites: [] }), 'site')).toEqual(['all']);
+  });
+
+  it('offers site and every scoped label key to group by', () => {
+    expect(groupKeys(v)).toEqual(['site', 'line']);
+    expect(groupKeys(view())).toEqual(['site']);
+  });
+});
+
+describe('events', () => {
+  it('makes one event per occurrence and one per update, titled with their kind', () => {
+    const v = view({
+      items: [
+        item({
+          id: 4,
+          kind: 'freeze',
+          title: 'Year end',
+          scope: { scope: 'label', key: 'site', value: 'berlin' },
+          occurrences: [
+            { from: '2026-12-01T10:00:00Z', to: '2026-12-01T12:00:00Z' },
+            { from: '2026-12-08T10:00:00Z', to: '2026-12-08T12:00:00Z' },
+          ],
+        }),
+        item({ id: 5, occurrences: [] }),
+      ],
+      updates: [update({ id: 9, phase: 'running', sites: ['berlin', 'wien'] })],
+    });
+    const events = buildEvents(v, 'site');
+    expect(events.map((e) => e.id)).toEqual(['item-4-0', 'item-4-1', 'update-9']);
+    expect(events[0]).toMatchObject({
+      resourceIds: ['group:berlin'],
+      title: 'Freeze: Year end',
+      classNames: ['cal-ev', 'cal-kind-freeze'],
+      extendedProps: { type: 'item', item: 4, occurrence: 0, kind: 'freeze' },
+    });
+    expect(events[1].extendedProps).toEqual({ type: 'item', item: 4, occurrence: 1, kind: 'freeze' });
+    expect(events[2]).toMatchObject({
+      resourceIds: ['group:berlin', 'group:wien'],
+      title: 'Update running: hmi → 2.4.0 · Rollout 9',
+      classNames: ['cal-ev', 'cal-update', 'cal-kind-update_running'],
+      extendedProps: { type: 'update', update: 9, kind: 'update_running' },
+    });
+    expect(eventCount(v)).toBe(3);
+  });
+
+  it('hands the library the local wall-clock time of each instant, without an offset', () => {
+    const [e] = buildEvents(view({ items: [item({ id: 1 })] }), 'site');
+    expect(e.start).toBe(floatingLocal('2026-11-28T21:00:00Z'));
+    expect(e.end).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/);
+    // Read back as local time, it is the same instant.
+    expect(new Date(e.start as string).toISOString()).toBe('2026-11-28T21:00:00.000Z');
+  });
+
+  it('builds 5,000 items quickly', () => {
+    const items = Array.from({ length: 5000 }, (_, i) => item({ id: i + 1 }));
+    const t = performance.now();
+    const events = buildEvents(view({ items }), 'site');
+    expect(events).toHaveLength(5000);
+    expect(performance.now() - t).toBeLessThan(500);
+  });
+
+  it('is empty without occurrences and updates', () => {
+    expect(isEmptyView(view())).toBe(true);
+    expect(isEmptyView(view({ items: [item({ id: 1, occurrences: [] })] }))).toBe(true);
+    expect(isEmptyView(view({ items: [item({ id: 1 })] }))).toBe(false);
+    expect(isEmptyView(view({ updates: [update({ id: 1 })] }))).toBe(false);
+  });
+});
+
+describe('legend', () => {
+  it('explains every colour of the palette with a word, in its order', () => {
+    const entries = legendEntries();
+    expect(entries.map((e) => e.meaning)).toEqual(Object.keys(CALENDAR_KIND));
+    expect(entries.map((e) => e.word)).toEqual([
+      'planned downtime',
+      'unplanned downtime',
+      'maintenance window',
+      'freeze',
+      'update scheduled',
+      'update running',
+      'update finished',
+    ]);
+    expect(entries[0]).toEqual({
+      meaning: 'planned',
+      word: 'planned downtime',
+      className: 'cal-kind-planned',
+      property: '--cal-planned',
+    });
+  });
+});

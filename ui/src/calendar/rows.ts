@@ -1,0 +1,216 @@
+// What the calendar library is given: the rows (resources) and the events,
+// built from what `calendar_range` answered. Rows: "Everywhere" for items
+// scoped to all devices; one row per value of the grouping label (sites by
+// default) under a collapsible parent; a `key=value` row for every other
+// label scope; "Listed devices" for items scoped to named devices. Updates go
+// into the rows of their sites (as label scopes `site=X`), or "Everywhere".
+// Pure, tested in rows.test.ts; the RRULEs are expanded by the core, never
+// here: each occurrence it sent is one event.
+import type { Calendar } from '@event-calendar/core';
+import { CALENDAR_KIND, calendarKindClass, type CalendarMeaning } from '../lib/palette';
+import { floatingLocal } from './times';
+import type { CalendarItemView, CalendarUpdateView, CalendarView, ItemKind, UpdatePhase } from './types';
+
+/** The row ids: fixed ones, and `group:<value>` / `label:<key>=<value>` for label scopes. */
+export const ROW_ALL = 'all';
+export const ROW_GROUP = 'group';
+export const ROW_DEVICES = 'devices';
+
+/** The label rows are grouped by when nobody chose another. */
+export const DEFAULT_GROUP_KEY = 'site';
+
+/** What each colour means, as the legend and the item details say it. */
+export const MEANING_WORDS: Record<CalendarMeaning, string> = {
+  planned: 'planned downtime',
+  unplanned: 'unplanned downtime',
+  window: 'maintenance window',
+  freeze: 'freeze',
+  update_scheduled: 'update scheduled',
+  update_running: 'update running',
+  update_finished: 'update finished',
+};
+
+/** The word each calendar event starts with, so its colour is never the only sign of its kind. */
+export const MEANING_PREFIX: Record<CalendarMeaning, string> = {
+  planned: 'Planned',
+  unplanned: 'Unplanned',
+  window: 'Window',
+  freeze: 'Freeze',
+  update_scheduled: 'Update scheduled',
+  update_running: 'Update running',
+  update_finished: 'Update finished',
+};
+
+/** The kinds an admin plans, in the order the dialog lists them. */
+export const ITEM_KINDS: readonly ItemKind[] = ['planned', 'unplanned', 'window', 'freeze'];
+
+export interface LegendEntry {
+  meaning: CalendarMeaning;
+  word: string;
+  /** The class with the meaning's colours (`cal-kind-planned`). */
+  className: string;
+  /** The custom property of its fill (`--cal-planned`). */
+  property: string;
+}
+
+/** One legend entry per colour of the palette's calendar map, in its order. */
+export function legendEntries(): LegendEntry[] {
+  return (Object.keys(CALENDAR_KIND) as CalendarMeaning[]).map((meaning) => ({
+    meaning,
+    word: MEANING_WORDS[meaning],
+    className: calendarKindClass(meaning),
+    property: CALENDAR_KIND[meaning],
+  }));
+}
+
+export function updateMeaning(phase: UpdatePhase): CalendarMeaning {
+  return `update_${phase}`;
+}
+
+/** A label scope's row: the group row of its value when the key is the grouping one, else its own `key=value` row. */
+export function labelRowId(key: string, value: string, groupKey: string): string {
+  return key === groupKey ? `${ROW_GROUP}:${value}` : `label:${key}=${value}`;
+}
+
+/** The row an item goes to. */
+export function itemRowId(item: Pick<CalendarItemView, 'scope'>, groupKey: string): string {
+  const s = item.scope;
+  switch (s.scope) {
+    case 'all':
+      return ROW_ALL;
+    case 'devices':
+      return ROW_DEVICES;
+    case 'label':
+      return labelRowId(s.key, s.value, groupKey);
+  }
+}
+
+/** The rows an update goes to: each of its sites' rows, or "Everywhere" when it names none. */
+export function updateRowIds(update: Pick<CalendarUpdateView, 'sites'>, groupKey: string): string[] {
+  if (update.sites.length === 0) return [ROW_ALL];
+  return [...new Set(update.sites.map((site) => labelRowId('site', site, groupKey)))];
+}
+
+/** The label keys rows can be grouped by: `site` first, then every key an item is scoped by. */
+export function groupKeys(view: Pick<CalendarView, 'items'>): string[] {
+  const keys = new Set<string>([DEFAULT_GROUP_KEY]);
+  const others: string[] = [];
+  for (const item of view.items) {
+    if (item.scope.scope === 'label' && !keys.has(item.scope.key)) {
+      keys.add(item.scope.key);
+      others.push(item.scope.key);
+    }
+  }
+  return [DEFAULT_GROUP_KEY, ...others.sort((a, b) => a.localeCompare(b))];
+}
+
+/** The title of the group parent row: "Sites" for sites, the key for any other ("line"). */
+export function groupTitle(groupKey: string): string {
+  return groupKey === DEFAULT_GROUP_KEY ? 'Sites' : groupKey;
+}
+
+export type Resource = Calendar.ResourceInput & { extendedProps: { row: string } };
+
+const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+
+/**
+ * The rows, in order: Everywhere; the group parent with a row per value (for
+ * sites: every site the core knows, and any an item or update names); a
+ * `key=value` row per other label scope; Listed devices. `collapsed` holds
+ * the ids of parents the admin folded, so a reload keeps them folded.
+ * `extendedProps.row` is the row's name, for the tests (`data-cal-row`).
+ */
+export function buildResources(view: CalendarView, groupKey: string, collapsed: ReadonlySet<string> = new Set()): Resource[] {
+  const groupValues = new Set<string>(groupKey === DEFAULT_GROUP_KEY ? view.sites : []);
+  const labelRows = new Set<string>();
+  const addLabel = (key: string, value: string) => {
+    if (key === groupKey) groupValues.add(value);
+    else labelRows.add(`${key}=${value}`);
+  };
+  for (const item of view.items) {
+    if (item.scope.scope === 'label') addLabel(item.scope.key, item.scope.value);
+  }
+  for (const update of view.updates) {
+    for (const site of update.sites) addLabel('site', site);
+  }
+
+  const row = (id: string, title: string): Resource => ({ id, title, extendedProps: { row: title } });
+  const rows: Resource[] = [row(ROW_ALL, 'Everywhere')];
+  if (groupValues.size > 0) {
+    const parent = row(ROW_GROUP, groupTitle(groupKey));
+    parent.expanded = !collapsed.has(ROW_GROUP);
+    parent.children = [...groupValues].sort(byName).map((value) => row(`${ROW_GROUP}:${value}`, value));
+    rows.push(parent);
+  }
+  for (const name of [...labelRows].sort(byName)) rows.push(row(`label:${name}`, name));
+  rows.push(row(ROW_DEVICES, 'Listed devices'));
+  return rows;
+}
+
+/** A short key of the rows, to hand the library new rows only when they changed. */
+export function resourcesKey(rows: Resource[]): string {
+  const flat: string[] = [];
+  const walk = (list: Calendar.ResourceInput[]) => {
+    for (const r of list) {
+      flat.push(`${r.id}|${String(r.title)}|${r.expanded === false ? 'folded' : ''}`);
+      if (r.children) walk(r.children);
+    }
+  };
+  walk(rows);
+  return flat.join('\n');
+}
+
+/** What an event carries for the click, the details and the test hooks. */
+export type EventProps =
+  | { type: 'item'; item: number; occurrence: number; kind: CalendarMeaning }
+  | { type: 'update'; update: number; kind: CalendarMeaning };
+
+export type CalendarEvent = Calendar.EventInput & { id: string; extendedProps: EventProps };
+
+/**
+ * One library event per occurrence of each item (`item-<id>-<n>`) and one per
+ * update (`update-<id>`, in each of its rows). Times are floating local wall
+ * clock (see `floatingLocal`). Titles start with the kind's word.
+ */
+export function buildEvents(view: CalendarView, groupKey: string): CalendarEvent[] {
+  const events: CalendarEvent[] = [];
+  for (const item of view.items) {
+    const row = itemRowId(item, groupKey);
+    const title = `${MEANING_PREFIX[item.kind]}: ${item.title}`;
+    const classNames = ['cal-ev', calendarKindClass(item.kind)];
+    item.occurrences.forEach((o, n) => {
+      events.push({
+        id: `item-${item.id}-${n}`,
+        resourceIds: [row],
+        start: floatingLocal(o.from),
+        end: floatingLocal(o.to),
+        title,
+        classNames,
+        extendedProps: { type: 'item', item: item.id, occurrence: n, kind: item.kind },
+      });
+    });
+  }
+  for (const u of view.updates) {
+    const meaning = updateMeaning(u.phase);
+    events.push({
+      id: `update-${u.id}`,
+      resourceIds: updateRowIds(u, groupKey),
+      start: floatingLocal(u.from),
+      end: floatingLocal(u.to),
+      title: `${MEANING_PREFIX[meaning]}: ${u.product} → ${u.version} · ${u.title}`,
+      classNames: ['cal-ev', 'cal-update', calendarKindClass(meaning)],
+      extendedProps: { type: 'update', update: u.id, kind: meaning },
+    });
+  }
+  return events;
+}
+
+/** Whether the range holds nothing to show: no occurrence and no update. */
+export function isEmptyView(view: CalendarView): boolean {
+  return view.updates.length === 0 && view.items.every((i) => i.occurrences.length === 0);
+}
+
+/** How many events the range has: occurrences plus updates. */
+export function eventCount(view: CalendarView): number {
+  return view.items.reduce((n, i) => n + i.occurrences.length, 0) + view.updates.length;
+}
