@@ -30,21 +30,3 @@ pub fn read_ics(
         .map_err(|_| ValidationError::new("file", "must be UTF-8 text (an iCalendar file)"))?;
     Ok(import_ics(&text, kind, scope, floating_zone)?)
 }
-
-impl IcsEvent {
-    /// The item to add, when the event is imported.
-    pub fn item(&self) -> Option<&crate::domain::NewDowntime> {
-        match &self.outcome {
-            crate::calendar::ics::IcsOutcome::Imported { item } => Some(item),
-            crate::calendar::ics::IcsOutcome::Skipped { .. } => None,
-        }
-    }
-
-    /// Why the event was not imported.
-    pub fn skip_reason(&self) -> Option<&str> {
-        match &self.outcome {
-            crate::calendar::ics::IcsOutcome::Imported { .. } => None,
-            crate::calendar::ics::IcsOutcome::Skipped { reason } => Some(reason),
-        }
-    }
-}

@@ -19,7 +19,6 @@ mod free_slot_tests;
 pub mod ics;
 pub mod planning;
 pub mod updates;
-mod windows_zones;
 pub mod words;
 
 pub use durations::{learned_duration, LearnedDuration, PastRun, DEFAULT_DURATION};

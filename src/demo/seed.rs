@@ -113,28 +113,29 @@ pub fn seed(
 /// Every site's weekly maintenance window, in the site's own zone, and a
 /// freeze over the whole fleet in the third week.
 fn windows_and_freeze(now: DateTime<Utc>) -> Vec<NewDowntime> {
-    let weekly = |site: &str, zone: &str, day: Weekday, rule: &str, hour: u32, hours: i64| {
-        let zone = Zone::parse("zone", zone).expect("a known zone");
-        let today = zone.local(now).date();
-        let ahead = (7 + day.num_days_from_monday() as i64
-            - today.weekday().num_days_from_monday() as i64)
-            % 7;
-        let start = (today + Span::days(ahead))
-            .and_time(NaiveTime::from_hms_opt(hour, 0, 0).expect("valid time"));
-        NewDowntime {
-            kind: DowntimeKind::Window,
-            title: format!("{} weekly maintenance window", capitalised(site)),
-            from: zone.resolve(start),
-            to: zone.resolve(start + Span::hours(hours)),
-            zone: zone.name().to_owned(),
-            rrule: Some(rule.to_owned()),
-            exdates: Vec::new(),
-            scope: Scope::Label {
-                key: "site".to_owned(),
-                value: site.to_owned(),
-            },
-        }
-    };
+    let weekly =
+        |site: &str, title: &str, zone: &str, day: Weekday, rule: &str, hour: u32, hours: i64| {
+            let zone = Zone::parse("zone", zone).expect("a known zone");
+            let today = zone.local(now).date();
+            let ahead = (7 + day.num_days_from_monday() as i64
+                - today.weekday().num_days_from_monday() as i64)
+                % 7;
+            let start = (today + Span::days(ahead))
+                .and_time(NaiveTime::from_hms_opt(hour, 0, 0).expect("valid time"));
+            NewDowntime {
+                kind: DowntimeKind::Window,
+                title: title.to_owned(),
+                from: zone.resolve(start),
+                to: zone.resolve(start + Span::hours(hours)),
+                zone: zone.name().to_owned(),
+                rrule: Some(rule.to_owned()),
+                exdates: Vec::new(),
+                scope: Scope::Label {
+                    key: "site".to_owned(),
+                    value: site.to_owned(),
+                },
+            }
+        };
     vec![
         weekly(
             "berlin",
@@ -176,13 +177,6 @@ fn windows_and_freeze(now: DateTime<Utc>) -> Vec<NewDowntime> {
             Scope::All,
         ),
     ]
-}
-
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|first| first.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }
 
 fn at_time(now: DateTime<Utc>, days: i64, hour: u32, minute: u32) -> DateTime<Utc> {
