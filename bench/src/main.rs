@@ -34,7 +34,7 @@ usage:
   rollwright-bench all [--agent PATH] [--out DIR] [--only PHASE,...] [--concurrency N]
                        [--lateness-concurrent N]
       phases: ceiling, get-device, engine, sync, status-load, aiohttp, bash, lateness, history,
-              calendar
+              calendar, app (figures the app's end-to-end tests wrote: --app-figures DIR)
   (children started by `all`; each prints one JSON line)
   rollwright-bench engine-throughput --root URL --db PATH --devices N --concurrency N
   rollwright-bench engine-status-load --root URL --db PATH --devices N --concurrency N

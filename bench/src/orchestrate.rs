@@ -23,6 +23,7 @@ const PHASES: &[&str] = &[
     "lateness",
     "history",
     "calendar",
+    "app",
 ];
 
 /// Devices per phase: bounded so the whole run takes a few minutes.
@@ -93,6 +94,7 @@ pub fn all(flags: &Flags) -> anyhow::Result<()> {
             "lateness" => lateness(&ctx),
             "history" => history(&ctx),
             "calendar" => crate::calendar::run(&ctx.work),
+            "app" => app_figures(flags.0.get("app-figures")),
             _ => unreachable!("checked above"),
         };
         let value = result.unwrap_or_else(|e| {
@@ -294,4 +296,29 @@ fn history(ctx: &Ctx) -> anyhow::Result<Value> {
     let build = child(&["history-build", "--db", &db])?;
     let probe = child(&["history-probe", "--db", &db])?;
     Ok(json!({ "build": build, "probe": probe }))
+}
+
+/// The figures the real app's end-to-end tests measured (`cargo xtask bench`
+/// runs them first and passes their directory): one JSON file per test.
+fn app_figures(dir: Option<&String>) -> anyhow::Result<Value> {
+    let dir =
+        dir.context("no --app-figures DIR: `cargo xtask bench` runs the app's figure tests")?;
+    let mut out = Map::new();
+    for entry in std::fs::read_dir(dir).with_context(|| dir.clone())? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let name = path
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            let text = std::fs::read_to_string(&path)?;
+            out.insert(
+                name,
+                serde_json::from_str(&text).with_context(|| path.display().to_string())?,
+            );
+        }
+    }
+    anyhow::ensure!(!out.is_empty(), "{dir} holds no figures");
+    Ok(Value::Object(out))
 }

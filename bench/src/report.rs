@@ -296,6 +296,18 @@ fn rows(r: &Map<String, Value>) -> Vec<Row> {
             ));
         }
     }
+    if let Some(app) = r.get("app") {
+        let render = num(app, &["calendar", "month_render_ms"]);
+        rows.push(row(
+            &format!(
+                "app: calendar month view with {} items, render",
+                fmt(num(app, &["calendar", "items"]), 0)
+            ),
+            format!("{} ms", fmt(render, 1)),
+            "≤ 200 ms",
+            at_most(render, 200.0),
+        ));
+    }
     for (phase, v) in r {
         if let Some(e) = v.get("failed").and_then(Value::as_str) {
             rows.push(row(

@@ -113,59 +113,62 @@ pub fn seed(
 /// Every site's weekly maintenance window, in the site's own zone, and a
 /// freeze over the whole fleet in the third week.
 fn windows_and_freeze(now: DateTime<Utc>) -> Vec<NewDowntime> {
-    let weekly =
-        |site: &str, title: &str, zone: &str, day: Weekday, rule: &str, hour: u32, hours: i64| {
-            let zone = Zone::parse("zone", zone).expect("a known zone");
-            let today = zone.local(now).date();
-            let ahead = (7 + day.num_days_from_monday() as i64
-                - today.weekday().num_days_from_monday() as i64)
-                % 7;
-            let start = (today + Span::days(ahead))
-                .and_time(NaiveTime::from_hms_opt(hour, 0, 0).expect("valid time"));
-            NewDowntime {
-                kind: DowntimeKind::Window,
-                title: title.to_owned(),
-                from: zone.resolve(start),
-                to: zone.resolve(start + Span::hours(hours)),
-                zone: zone.name().to_owned(),
-                rrule: Some(rule.to_owned()),
-                exdates: Vec::new(),
-                scope: Scope::Label {
-                    key: "site".to_owned(),
-                    value: site.to_owned(),
-                },
-            }
-        };
+    let weekly = |site: &str, title: &str, zone: &str, day: Weekday, hour: u32, hours: i64| {
+        let zone = Zone::parse("zone", zone).expect("a known zone");
+        let today = zone.local(now).date();
+        let ahead = (7 + day.num_days_from_monday() as i64
+            - today.weekday().num_days_from_monday() as i64)
+            % 7;
+        let start = (today + Span::days(ahead))
+            .and_time(NaiveTime::from_hms_opt(hour, 0, 0).expect("valid time"));
+        NewDowntime {
+            kind: DowntimeKind::Window,
+            title: title.to_owned(),
+            from: zone.resolve(start),
+            to: zone.resolve(start + Span::hours(hours)),
+            zone: zone.name().to_owned(),
+            // BYDAY takes the weekday's first two letters: SA, SU, WE.
+            rrule: Some(format!(
+                "FREQ=WEEKLY;BYDAY={}",
+                &day.to_string()[..2].to_ascii_uppercase()
+            )),
+            exdates: Vec::new(),
+            scope: Scope::Label {
+                key: "site".to_owned(),
+                value: site.to_owned(),
+            },
+        }
+    };
     vec![
         weekly(
             "berlin",
+            "Berlin maintenance window",
             "Europe/Berlin",
             Weekday::Sat,
-            "FREQ=WEEKLY;BYDAY=SA",
             22,
             4,
         ),
         weekly(
             "munich",
+            "Munich maintenance window",
             "Europe/Berlin",
             Weekday::Sun,
-            "FREQ=WEEKLY;BYDAY=SU",
             1,
             4,
         ),
         weekly(
             "hamburg",
+            "Hamburg maintenance window",
             "Europe/Berlin",
             Weekday::Wed,
-            "FREQ=WEEKLY;BYDAY=WE",
             20,
             3,
         ),
         weekly(
             "vienna",
+            "Vienna maintenance window",
             "Europe/Vienna",
             Weekday::Sat,
-            "FREQ=WEEKLY;BYDAY=SA",
             23,
             4,
         ),

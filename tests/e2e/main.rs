@@ -6,6 +6,7 @@
 //! by doing nothing.
 
 mod access;
+mod calendar;
 mod harness;
 mod landscape;
 mod notifications;

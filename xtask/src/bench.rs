@@ -1,11 +1,14 @@
 //! `cargo xtask bench`: installs what the benchmark needs (wrk, curl, Python
 //! with aiohttp), builds the fleet simulator and the benchmark in release
-//! mode, and runs every phase once on loopback. Prints one table and writes
-//! it as JSON under `target/bench/`. Never part of `cargo xtask test`.
+//! mode, and runs every phase once on loopback; first it runs the real app's
+//! figure tests under Xvfb (`end_to_end` with the filter `figures_`). Prints
+//! one table and writes it as JSON under `target/bench/`. Never part of
+//! `cargo xtask test`.
 
 use std::process::Command;
 
 use crate::cmd::{self, step, Result};
+use crate::run::build_ui_and_app;
 use crate::{project_root, setup};
 
 /// Debian packages of the load generator and the shell baseline.
@@ -26,6 +29,14 @@ pub fn bench(args: &[String]) -> Result {
             "rollwright-agent",
         ]),
     )?;
+    // Figures only the real app gives (the calendar's month view with 5,000
+    // items, timed by the page's performance marks): its end-to-end test
+    // writes them under target/e2e-figures/, and the report reads them.
+    setup::ensure_all(&root)?;
+    build_ui_and_app(&root)?;
+    let figures = root.join("target/e2e-figures");
+    let _ = std::fs::remove_dir_all(&figures);
+    crate::test::end_to_end(&root, Some("figures_"))?;
     let release = root.join("target/release");
     step(
         "rollwright-bench all",
@@ -36,6 +47,8 @@ pub fn bench(args: &[String]) -> Result {
             .arg(release.join("rollwright-agent"))
             .arg("--out")
             .arg(root.join("target/bench"))
+            .arg("--app-figures")
+            .arg(&figures)
             .args(args),
     )
 }

@@ -46,7 +46,7 @@ pub fn test() -> Result {
         cmd::npm(&ui).args(["run", "--silent", "check"]),
     )?;
     step("vitest", cmd::npm(&ui).args(["run", "--silent", "test"]))?;
-    end_to_end(&root)?;
+    end_to_end(&root, None)?;
 
     println!(
         "\nall tests passed in {:.0} s",
@@ -55,12 +55,16 @@ pub fn test() -> Result {
     Ok(())
 }
 
-/// The real app under Xvfb, driven through tauri-driver and WebKitWebDriver.
-fn end_to_end(root: &std::path::Path) -> Result {
+/// The real app under Xvfb, driven through tauri-driver and WebKitWebDriver:
+/// every end-to-end test, or those whose name contains `filter`.
+pub fn end_to_end(root: &std::path::Path, filter: Option<&str>) -> Result {
     let driver = setup::tauri_driver_path().ok_or("tauri-driver is not installed")?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     step(
-        "end-to-end tests (real app under Xvfb)",
+        &format!(
+            "end-to-end tests (real app under Xvfb){}",
+            filter.map(|f| format!(": {f}")).unwrap_or_default()
+        ),
         Command::new("xvfb-run")
             .current_dir(root)
             .args([
@@ -82,6 +86,7 @@ fn end_to_end(root: &std::path::Path) -> Result {
                 "--",
                 "--test-threads=1",
             ])
+            .args(filter)
             .env("NO_AT_BRIDGE", "1")
             .env("TAURI_DRIVER", driver)
             .env("ROLLWRIGHT_APP", root.join("target/debug/rollwright")),

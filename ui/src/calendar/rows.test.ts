@@ -10,6 +10,8 @@ import {
   itemRowId,
   legendEntries,
   resourcesKey,
+  summaryStrip,
+  summaryTitle,
   updateRowIds,
   type Resource,
 } from './rows';
@@ -143,12 +145,80 @@ describe('events', () => {
     expect(new Date(e.start as string).toISOString()).toBe('2026-11-28T21:00:00.000Z');
   });
 
+  it('folds a crowded day of a row into one summary, counting by kind', () => {
+    const at = (d: number, h: number) => new Date(2026, 11, d, h).toISOString();
+    const occ = (d: number, h: number, hours = 1) => [{ from: at(d, h), to: new Date(new Date(at(d, h)).getTime() + hours * 3_600_000).toISOString() }];
+    const berlin = { scope: 'label' as const, key: 'site', value: 'berlin' };
+    const v = view({
+      items: [
+        item({ id: 1, kind: 'planned', scope: berlin, occurrences: occ(5, 1) }),
+        item({ id: 2, kind: 'planned', scope: berlin, occurrences: occ(5, 3) }),
+        item({ id: 3, kind: 'window', scope: berlin, occurrences: occ(5, 8) }),
+        item({ id: 4, kind: 'freeze', scope: berlin, occurrences: occ(5, 20) }),
+        // Longer than a day: shown whole, never folded.
+        item({ id: 5, kind: 'freeze', scope: berlin, occurrences: occ(5, 0, 48) }),
+        // Another day, and another row: not crowded.
+        item({ id: 6, kind: 'unplanned', scope: berlin, occurrences: occ(6, 1) }),
+        item({ id: 7, kind: 'unplanned', occurrences: occ(5, 1) }),
+      ],
+      updates: [update({ id: 9, sites: ['berlin'], from: at(5, 2), to: at(5, 4) })],
+    });
+    const events = buildEvents(v, 'site', 3);
+    const ids = events.map((e) => e.id).sort();
+    expect(ids).toEqual(['item-5-0', 'item-6-0', 'item-7-0', 'summary-group:berlin-2026-12-05', 'update-9']);
+    const summary = events.find((e) => e.id.startsWith('summary-'))!;
+    expect(summary).toMatchObject({
+      resourceIds: ['group:berlin'],
+      start: '2026-12-05T00:00:00',
+      end: '2026-12-06T00:00:00',
+      title: '4 items',
+      classNames: ['cal-ev', 'cal-summary'],
+      extendedProps: {
+        type: 'summary',
+        row: 'group:berlin',
+        day: '2026-12-05',
+        kind: 'summary',
+        words: '4 items: 2 planned, 1 window, 1 freeze',
+        occurrences: [
+          { item: 1, occurrence: 0 },
+          { item: 2, occurrence: 0 },
+          { item: 3, occurrence: 0 },
+          { item: 4, occurrence: 0 },
+        ],
+      },
+    });
+    // With room for four, nothing is folded; without a limit neither.
+    expect(buildEvents(v, 'site', 4).some((e) => e.id.startsWith('summary-'))).toBe(false);
+    expect(buildEvents(v, 'site')).toHaveLength(8);
+  });
+
+  it('ends a summary at the next local midnight, across a month end', () => {
+    const from = new Date(2026, 10, 30, 10).toISOString();
+    const to = new Date(2026, 10, 30, 11).toISOString();
+    const items = [1, 2, 3].map((id) => item({ id, occurrences: [{ from, to }] }));
+    const [summary] = buildEvents(view({ items }), 'site', 2);
+    expect(summary.start).toBe('2026-11-30T00:00:00');
+    expect(summary.end).toBe('2026-12-01T00:00:00');
+    expect(summary.title).toBe('3 items');
+    expect(summary.extendedProps).toMatchObject({ words: '3 items: 3 planned' });
+  });
+
+  it('words a summary and strips its colours by share', () => {
+    expect(summaryTitle({ unplanned: 1 })).toBe('1 item: 1 unplanned');
+    expect(summaryTitle({ freeze: 2, planned: 1, window: 3 })).toBe('6 items: 1 planned, 3 windows, 2 freezes');
+    expect(summaryStrip({ planned: 1, freeze: 3 })).toBe(
+      'background: linear-gradient(to right, var(--cal-planned-fg) 0% 25%, var(--cal-freeze-fg) 25% 100%) left bottom / 100% 4px no-repeat, var(--panel)',
+    );
+  });
+
   it('builds 5,000 items quickly', () => {
     const items = Array.from({ length: 5000 }, (_, i) => item({ id: i + 1 }));
     const t = performance.now();
     const events = buildEvents(view({ items }), 'site');
     expect(events).toHaveLength(5000);
-    expect(performance.now() - t).toBeLessThan(500);
+    // All on one day of one row: folded into one summary.
+    expect(buildEvents(view({ items }), 'site', 3)).toHaveLength(1);
+    expect(performance.now() - t).toBeLessThan(1000);
   });
 
   it('is empty without occurrences and updates', () => {

@@ -163,31 +163,122 @@ export function resourcesKey(rows: Resource[]): string {
 /** What an event carries for the click, the details and the test hooks. */
 export type EventProps =
   | { type: 'item'; item: number; occurrence: number; kind: CalendarMeaning }
-  | { type: 'update'; update: number; kind: CalendarMeaning };
+  | { type: 'update'; update: number; kind: CalendarMeaning }
+  | { type: 'summary'; row: string; day: string; occurrences: OccurrenceRef[]; words: string; kind: 'summary' };
+
+/** One occurrence of an item: the item's id and the occurrence's index in `occurrences`. */
+export interface OccurrenceRef {
+  item: number;
+  occurrence: number;
+}
 
 export type CalendarEvent = Calendar.EventInput & { id: string; extendedProps: EventProps };
+
+/** Occurrences longer than this are never folded into a day's summary: they show their whole span. */
+const SUMMARY_MAX_MS = 24 * 3_600_000;
+
+/** "planned", "unplanned", "windows", "freezes": how a summary counts each kind. */
+const KIND_COUNT_WORDS: Record<ItemKind, [string, string]> = {
+  planned: ['planned', 'planned'],
+  unplanned: ['unplanned', 'unplanned'],
+  window: ['window', 'windows'],
+  freeze: ['freeze', 'freezes'],
+};
+
+/** "12 items: 5 planned, 4 unplanned, 3 windows". */
+export function summaryTitle(counts: Partial<Record<ItemKind, number>>): string {
+  const total = ITEM_KINDS.reduce((n, k) => n + (counts[k] ?? 0), 0);
+  const parts = ITEM_KINDS.filter((k) => counts[k]).map((k) => `${counts[k]} ${KIND_COUNT_WORDS[k][counts[k] === 1 ? 0 : 1]}`);
+  return `${total} ${total === 1 ? 'item' : 'items'}: ${parts.join(', ')}`;
+}
+
+/** A colour strip with each kind's share of a summary, in the palette's colours. */
+export function summaryStrip(counts: Partial<Record<ItemKind, number>>): string {
+  const total = ITEM_KINDS.reduce((n, k) => n + (counts[k] ?? 0), 0);
+  let at = 0;
+  const stops: string[] = [];
+  for (const k of ITEM_KINDS) {
+    const n = counts[k] ?? 0;
+    if (!n) continue;
+    const from = Math.round((at / total) * 1000) / 10;
+    at += n;
+    const to = Math.round((at / total) * 1000) / 10;
+    stops.push(`var(${CALENDAR_KIND[k]}-fg) ${from}% ${to}%`);
+  }
+  return `background: linear-gradient(to right, ${stops.join(', ')}) left bottom / 100% 4px no-repeat, var(--panel)`;
+}
+
+/** The local day after `day` ("2026-11-28" → "2026-11-29"), across month ends. */
+function nextDay(day: string): string {
+  const [y, m, d] = day.split('-').map(Number);
+  return floatingLocal(new Date(y, m - 1, d + 1)).slice(0, 10);
+}
 
 /**
  * One library event per occurrence of each item (`item-<id>-<n>`) and one per
  * update (`update-<id>`, in each of its rows). Times are floating local wall
  * clock (see `floatingLocal`). Titles start with the kind's word.
+ *
+ * With `perCell`, a row's day holding more than that many occurrences (of at
+ * most a day each) shows one summary event (`summary-<row>-<day>`) in their
+ * place ("12 items"; by kind in `words` for its tooltip and name): a month
+ * of thousands of items stays a few hundred elements, and readable. Updates
+ * are never folded.
  */
-export function buildEvents(view: CalendarView, groupKey: string): CalendarEvent[] {
+export function buildEvents(view: CalendarView, groupKey: string, perCell: number | null = null): CalendarEvent[] {
   const events: CalendarEvent[] = [];
+  /** Occurrences that may be folded, by `row|day`. */
+  const cells = new Map<string, { event: CalendarEvent; kind: ItemKind; ref: OccurrenceRef }[]>();
   for (const item of view.items) {
     const row = itemRowId(item, groupKey);
     const title = `${MEANING_PREFIX[item.kind]}: ${item.title}`;
     const classNames = ['cal-ev', calendarKindClass(item.kind)];
     item.occurrences.forEach((o, n) => {
-      events.push({
+      const start = floatingLocal(o.from);
+      const event: CalendarEvent = {
         id: `item-${item.id}-${n}`,
         resourceIds: [row],
-        start: floatingLocal(o.from),
+        start,
         end: floatingLocal(o.to),
         title,
         classNames,
         extendedProps: { type: 'item', item: item.id, occurrence: n, kind: item.kind },
-      });
+      };
+      const foldable = perCell !== null && new Date(o.to).getTime() - new Date(o.from).getTime() <= SUMMARY_MAX_MS;
+      if (!foldable) {
+        events.push(event);
+        return;
+      }
+      const key = `${row}|${start.slice(0, 10)}`;
+      let cell = cells.get(key);
+      if (!cell) cells.set(key, (cell = []));
+      cell.push({ event, kind: item.kind, ref: { item: item.id, occurrence: n } });
+    });
+  }
+  for (const [key, cell] of cells) {
+    if (perCell === null || cell.length <= perCell) {
+      for (const c of cell) events.push(c.event);
+      continue;
+    }
+    const [row, day] = [key.slice(0, key.lastIndexOf('|')), key.slice(key.lastIndexOf('|') + 1)];
+    const counts: Partial<Record<ItemKind, number>> = {};
+    for (const c of cell) counts[c.kind] = (counts[c.kind] ?? 0) + 1;
+    events.push({
+      id: `summary-${row}-${day}`,
+      resourceIds: [row],
+      start: `${day}T00:00:00`,
+      end: `${nextDay(day)}T00:00:00`,
+      title: cell.length === 1 ? '1 item' : `${cell.length} items`,
+      classNames: ['cal-ev', 'cal-summary'],
+      styles: [summaryStrip(counts)],
+      extendedProps: {
+        type: 'summary',
+        row,
+        day,
+        occurrences: cell.map((c) => c.ref),
+        words: summaryTitle(counts),
+        kind: 'summary',
+      },
     });
   }
   for (const u of view.updates) {

@@ -162,3 +162,47 @@ row: number, line: number, name: string,
 status: string, field: string | null, rule: string | null, };
 
 export type DeviceImportReport = { added: number, rows: Array<ImportRowDto>, };
+
+export type ItemKind = "planned" | "unplanned" | "window" | "freeze";
+
+export type UpdatePhaseView = "scheduled" | "running" | "finished";
+
+export type ScopeView = { "scope": "all" } | { "scope": "label", key: string, value: string, } | { "scope": "devices", devices: Array<number>, names: Array<string>, };
+
+export type OccurrenceView = { from: string, to: string, };
+
+export type CalendarItemView = { id: number, kind: ItemKind, title: string, 
+/**
+ * The first occurrence.
+ */
+first_from: string, first_to: string, 
+/**
+ * IANA name.
+ */
+zone: string, rrule: string | null, recurrence_words: string | null, exdates: Array<string>, scope: ScopeView, scope_words: string, 
+/**
+ * Those in the range asked for.
+ */
+occurrences: Array<OccurrenceView>, };
+
+export type CalendarUpdateView = { id: number, title: string, product: string, version: string, from: string, 
+/**
+ * The actual end once finished, else the planned end.
+ */
+to: string, planned_to: string, phase: UpdatePhaseView, devices: number, sites: Array<string>, };
+
+export type CalendarView = { items: Array<CalendarItemView>, updates: Array<CalendarUpdateView>, 
+/**
+ * Every site of the fleet, for the calendar's rows.
+ */
+sites: Array<string>, };
+
+export type ScopeInput = { "scope": "all" } | { "scope": "label", key: string, value: string, } | { "scope": "devices", names: Array<string>, };
+
+export type DowntimeInput = { kind: ItemKind, title: string, from: string, to: string, zone: string, rrule: string | null, exdates: Array<string>, scope: ScopeInput, };
+
+export type IcsEventView = { index: number, uid: string | null, summary: string | null, imported: boolean, reason: string | null, item_id: number | null, };
+
+export type IcsImportReportView = { file: string, imported: number, skipped: number, events: Array<IcsEventView>, };
+
+export type IcsExportView = { path: string, items: number, updates: number, };
