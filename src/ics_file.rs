@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use crate::calendar::ics::{import_ics, IcsEvent, MAX_ICS_BYTES};
-use crate::domain::{DowntimeKind, Scope, ValidationError, Zone};
-use crate::input_file::read_capped;
+use crate::domain::{DowntimeKind, Scope, Zone};
+use crate::input_file::read_text;
 pub use crate::input_file::InputFileError as IcsFileError;
 
 /// Every VEVENT of the file at `path`, each an item of `kind` in `scope`
@@ -18,15 +18,6 @@ pub fn read_ics(
     scope: &Scope,
     floating_zone: Zone,
 ) -> Result<Vec<IcsEvent>, IcsFileError> {
-    let bytes = read_capped(path, MAX_ICS_BYTES)?;
-    if bytes.len() > MAX_ICS_BYTES {
-        return Err(ValidationError::new(
-            "file",
-            format!("must be at most {MAX_ICS_BYTES} bytes (the file is larger)"),
-        )
-        .into());
-    }
-    let text = String::from_utf8(bytes)
-        .map_err(|_| ValidationError::new("file", "must be UTF-8 text (an iCalendar file)"))?;
+    let text = read_text(path, MAX_ICS_BYTES, "file", "an iCalendar file")?;
     Ok(import_ics(&text, kind, scope, floating_zone)?)
 }

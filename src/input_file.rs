@@ -44,3 +44,23 @@ pub(crate) fn read_capped(path: &Path, limit: usize) -> Result<Vec<u8>, InputFil
         .map_err(io)?;
     Ok(bytes)
 }
+
+/// The text of `path`, refused at `field` when it is over `limit` bytes or
+/// not UTF-8 (`kind` names what it should be, e.g. "an iCalendar file").
+pub(crate) fn read_text(
+    path: &Path,
+    limit: usize,
+    field: &str,
+    kind: &str,
+) -> Result<String, InputFileError> {
+    let bytes = read_capped(path, limit)?;
+    if bytes.len() > limit {
+        return Err(ValidationError::new(
+            field,
+            format!("must be at most {limit} bytes (the file is larger)"),
+        )
+        .into());
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| ValidationError::new(field, format!("must be UTF-8 text ({kind})")).into())
+}

@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use tauri_plugin_dialog::DialogExt;
+use tauri_plugin_dialog::{DialogExt, FilePath};
 
 use crate::error::IpcError;
 
@@ -45,12 +45,7 @@ pub(crate) async fn pick_file(
         .pick_file(move |path| {
             let _ = tx.send(path);
         });
-    let Some(path) = rx.await.ok().flatten() else {
-        return Ok(None);
-    };
-    path.into_path()
-        .map(Some)
-        .map_err(|e| IpcError::internal(format!("unusable file path: {e}")))
+    chosen(rx).await
 }
 
 /// Asks where to save a file of the given kind; `None` when cancelled.
@@ -71,10 +66,17 @@ pub(crate) async fn save_file(
         .save_file(move |path| {
             let _ = tx.send(path);
         });
+    chosen(rx).await
+}
+
+/// The path the dialog answered with, once it closed.
+async fn chosen(
+    rx: tokio::sync::oneshot::Receiver<Option<FilePath>>,
+) -> Result<Option<PathBuf>, IpcError> {
     let Some(path) = rx.await.ok().flatten() else {
         return Ok(None);
     };
     path.into_path()
         .map(Some)
-        .map_err(|e| IpcError::internal(format!("unusable save path: {e}")))
+        .map_err(|e| IpcError::internal(format!("unusable file path: {e}")))
 }

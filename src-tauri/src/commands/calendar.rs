@@ -5,7 +5,9 @@
 use chrono::{Duration, Utc};
 use rollwright::calendar::ics;
 use rollwright::calendar::{Series, UpdatePhase};
-use rollwright::domain::{DeviceId, Downtime, DowntimeId, Scope, ValidationError, Zone};
+use rollwright::domain::{
+    Actor, DeviceId, Downtime, DowntimeId, NewDowntime, Scope, ValidationError, Zone,
+};
 use rollwright::ics_file::{read_ics, IcsFileError};
 use rollwright::store::{Store, StoreError};
 use tauri::State;
@@ -70,7 +72,6 @@ pub(crate) async fn calendar_range(
         })
     })
     .await
-    .map_err(Into::into)
 }
 
 #[tauri::command]
@@ -78,16 +79,10 @@ pub(crate) async fn add_downtime(
     state: State<'_, AppState>,
     input: DowntimeInput,
 ) -> Result<CalendarItemView, IpcError> {
-    let (store, actor) = (state.store.clone(), state.actor.clone());
-    blocking(move || {
-        let new = input
-            .clone()
-            .into_new(resolve_scope(&store, &input.scope)?)?;
-        let d = store.add_downtime(&actor, new)?;
-        item_view(&store, &d)
+    save_item(&state, input, |store, actor, new| {
+        store.add_downtime(actor, new)
     })
     .await
-    .map_err(Into::into)
 }
 
 #[tauri::command]
@@ -96,22 +91,31 @@ pub(crate) async fn edit_downtime(
     id: i64,
     input: DowntimeInput,
 ) -> Result<CalendarItemView, IpcError> {
+    save_item(&state, input, move |store, actor, new| {
+        store.edit_downtime(actor, DowntimeId(id), new)
+    })
+    .await
+}
+
+/// Resolves the dialog's input, writes it with `write` and answers the item.
+async fn save_item(
+    state: &AppState,
+    input: DowntimeInput,
+    write: impl FnOnce(&Store, &Actor, NewDowntime) -> Result<Downtime, StoreError> + Send + 'static,
+) -> Result<CalendarItemView, IpcError> {
     let (store, actor) = (state.store.clone(), state.actor.clone());
     blocking(move || {
-        let new = input
-            .clone()
-            .into_new(resolve_scope(&store, &input.scope)?)?;
-        let d = store.edit_downtime(&actor, DowntimeId(id), new)?;
+        let scope = resolve_scope(&store, &input.scope)?;
+        let d = write(&store, &actor, input.into_new(scope)?)?;
         item_view(&store, &d)
     })
     .await
-    .map_err(Into::into)
 }
 
 #[tauri::command]
 pub(crate) async fn remove_downtime(state: State<'_, AppState>, id: i64) -> Result<(), IpcError> {
     let (store, actor) = (state.store.clone(), state.actor.clone());
-    Ok(blocking(move || store.remove_downtime(&actor, DowntimeId(id))).await?)
+    blocking(move || store.remove_downtime(&actor, DowntimeId(id))).await
 }
 
 /// Asks for an .ics file and adds its events as items of `kind` in `scope`;
