@@ -41,8 +41,15 @@ impl Store {
                     .map_err(|e| ValidationError::new(format!("items[{i}].{}", e.field), e.rule))?;
                 out.push(insert(tx, &d)?);
             }
-            let ids: Vec<String> = out.iter().map(|d| d.id.to_string()).collect();
-            Ok((out, format!("added as downtimes {}", ids.join(", "))))
+            // Ids are consecutive within one transaction: the range says it.
+            let detail = match (out.first(), out.last()) {
+                (Some(a), Some(b)) if a.id != b.id => {
+                    format!("added as downtimes {} to {}", a.id, b.id)
+                }
+                (Some(a), _) => format!("added as downtime {}", a.id),
+                _ => "nothing to add".to_owned(),
+            };
+            Ok((out, detail))
         })
     }
 
