@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, Utc};
 use clap::{Args, Subcommand};
-use rollwright::calendar::{ics::export_ics, recurrence_words, Occurrence, SlotRequest};
+use rollwright::calendar::{Occurrence, SlotRequest};
 use rollwright::domain::{Actor, DowntimeKind, Scope, ValidationError, Zone};
 use rollwright::ics_file::read_ics;
 use rollwright::store::{DeviceSelection, LabelledDevice, Store};
@@ -224,12 +224,9 @@ pub(crate) fn run(store: &Store, out: &Out, actor: &Actor, cmd: &Cmd) -> Result<
             let kind = DowntimeKind::parse(kind)?;
             let scope = scope_of(store, scope)?;
             let events = read_ics(file, kind, &scope, zone_of(tz)?)?;
-            let items: Vec<_> = events.iter().filter_map(|e| e.item().cloned()).collect();
-            let added = if items.is_empty() {
-                Vec::new()
-            } else {
-                store.add_downtimes(actor, items, &file.display().to_string())?
-            };
+            let added = store
+                .import_ics(actor, &events, &file.display().to_string())?
+                .added;
             let skipped = events.len() - added.len();
             let report = serde_json::json!({ "imported": added.len(), "skipped": skipped, "events": events, "items": added });
             out.print(&report, || {
@@ -253,22 +250,13 @@ pub(crate) fn run(store: &Store, out: &Out, actor: &Actor, cmd: &Cmd) -> Result<
             });
         }
         Cmd::Export { file } => {
-            let items = store.downtimes_in(DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC)?;
-            let updates: Vec<_> = store
-                .calendar_updates(now - Duration::days(1), DateTime::<Utc>::MAX_UTC)?
-                .into_iter()
-                .filter(|u| u.phase != rollwright::calendar::UpdatePhase::Finished)
-                .collect();
-            let text = export_ics(&items, &updates, now);
+            let (text, items, updates) = store.export_ics(now)?;
             std::fs::write(file, text)
                 .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", file.display()))?;
-            let report =
-                serde_json::json!({ "file": file, "items": items.len(), "updates": updates.len() });
+            let report = serde_json::json!({ "file": file, "items": items, "updates": updates });
             out.print(&report, || {
                 format!(
-                    "wrote {} item(s) and {} update(s) to {}",
-                    items.len(),
-                    updates.len(),
+                    "wrote {items} item(s) and {updates} update(s) to {}",
                     file.display()
                 )
             });
@@ -279,10 +267,9 @@ pub(crate) fn run(store: &Store, out: &Out, actor: &Actor, cmd: &Cmd) -> Result<
 
 fn list(store: &Store, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Entry>, CliError> {
     let mut entries = Vec::new();
-    for item in store.downtimes_in(from, to)? {
-        let series = rollwright::calendar::Series::of(&item)?;
-        let words = recurrence_words(&item);
-        for o in series.between(from, to) {
+    for placed in store.occurrences(from, to)? {
+        let item = &placed.item;
+        for o in &placed.occurrences {
             entries.push(Entry {
                 from: o.from,
                 to: o.to,
@@ -290,7 +277,7 @@ fn list(store: &Store, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Ent
                 id: item.id.0,
                 title: item.title.clone(),
                 about: item.scope.words(&[]),
-                recurrence: words.clone(),
+                recurrence: placed.recurrence_words.clone(),
             });
         }
     }

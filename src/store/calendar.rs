@@ -8,11 +8,12 @@ use rusqlite::params;
 use super::inventory::{id_list, DeviceSelection};
 use super::sql::{bad_col, ms, opt_time_col, time_col, version_col};
 use super::{Store, StoreError};
+use crate::calendar::ics::{self, IcsEvent};
 use crate::calendar::{
-    learned_duration, Busy, CalendarUpdate, Conflict, DeviceSlot, LearnedDuration, Occurrence,
-    PastRun, Placed, Planning, SlotRequest, UpdatePhase,
+    learned_duration, recurrence_words, Busy, CalendarUpdate, Conflict, DeviceSlot,
+    LearnedDuration, Occurrence, PastRun, Placed, Planning, Series, SlotRequest, UpdatePhase,
 };
-use crate::domain::{DeviceId, Labels, ProductName, ValidationError};
+use crate::domain::{Actor, DeviceId, Downtime, DowntimeId, Labels, ProductName, ValidationError};
 
 /// A device as the calendar needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +31,37 @@ impl LabelledDevice {
             labels: &self.labels,
         }
     }
+}
+
+/// An item with its occurrences in a viewed range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacedItem {
+    pub item: Downtime,
+    pub occurrences: Vec<Occurrence>,
+    /// The recurrence in words, for a recurring item.
+    pub recurrence_words: Option<String>,
+}
+
+impl PlacedItem {
+    /// The item with only its first occurrence: what a dialog just saved.
+    pub fn first_of(item: Downtime) -> PlacedItem {
+        PlacedItem {
+            occurrences: vec![Occurrence {
+                from: item.from,
+                to: item.to,
+            }],
+            recurrence_words: recurrence_words(&item),
+            item,
+        }
+    }
+}
+
+/// What an .ics import added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IcsImported {
+    pub added: Vec<Downtime>,
+    /// Per event of the file, in order: the item it became, if imported.
+    pub per_event: Vec<Option<DowntimeId>>,
 }
 
 /// Device updates that still hold their window: not settled, or in error
@@ -140,6 +172,65 @@ impl Store {
         let items = self.downtimes_in(from, to)?;
         let busy = self.busy_windows(from, to)?;
         Ok(Planning::new(&items, busy, from, to)?)
+    }
+
+    /// Every item occurring in `[from, to)` with its occurrences there, by
+    /// first start: what the calendar shows.
+    pub fn occurrences(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<PlacedItem>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.downtimes_in(from, to)? {
+            let occurrences = Series::of(&item)?.between(from, to);
+            if !occurrences.is_empty() {
+                out.push(PlacedItem {
+                    recurrence_words: recurrence_words(&item),
+                    item,
+                    occurrences,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every item and every update not finished yet (as of `now`) as one
+    /// iCalendar text, and how many of each it holds.
+    pub fn export_ics(&self, now: DateTime<Utc>) -> Result<(String, usize, usize), StoreError> {
+        let items = self.downtimes_in(DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC)?;
+        let updates: Vec<_> = self
+            .calendar_updates(now - Duration::days(1), DateTime::<Utc>::MAX_UTC)?
+            .into_iter()
+            .filter(|u| u.phase != UpdatePhase::Finished)
+            .collect();
+        Ok((
+            ics::export_ics(&items, &updates, now),
+            items.len(),
+            updates.len(),
+        ))
+    }
+
+    /// Adds the imported events of an .ics file (read by `ics_file`) in one
+    /// transaction: the items added, and per event the id it became.
+    pub fn import_ics(
+        &self,
+        actor: &Actor,
+        events: &[IcsEvent],
+        source: &str,
+    ) -> Result<IcsImported, StoreError> {
+        let items: Vec<_> = events.iter().filter_map(|e| e.item().cloned()).collect();
+        let added = if items.is_empty() {
+            Vec::new()
+        } else {
+            self.add_downtimes(actor, items, source)?
+        };
+        let mut ids = added.iter().map(|d| d.id);
+        let per_event = events
+            .iter()
+            .map(|e| e.item().and_then(|_| ids.next()))
+            .collect();
+        Ok(IcsImported { added, per_event })
     }
 
     /// What `window` runs into on each of `devices`.

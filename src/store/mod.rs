@@ -34,7 +34,7 @@ mod updates;
 
 pub use access::{Allowed, UserRole};
 pub use audit::{AuditFilter, MAX_AUDIT_PAGE};
-pub use calendar::LabelledDevice;
+pub use calendar::{IcsImported, LabelledDevice, PlacedItem};
 pub use device_admin::{ImportReport, ImportedDevice, Removal};
 pub use device_history::{DeviceHistoryItem, VersionCount, VersionSpread};
 pub use device_query::DevicePage;

@@ -3,13 +3,11 @@
 //! and export through native dialogs. Admin actions are checked in the core.
 
 use chrono::{Duration, Utc};
-use rollwright::calendar::ics;
-use rollwright::calendar::{Series, UpdatePhase};
 use rollwright::domain::{
     Actor, DeviceId, Downtime, DowntimeId, NewDowntime, Scope, ValidationError, Zone,
 };
 use rollwright::ics_file::{read_ics, IcsFileError};
-use rollwright::store::{Store, StoreError};
+use rollwright::store::{PlacedItem, Store, StoreError};
 use tauri::State;
 
 use crate::dialogs::{pick_file, save_file};
@@ -44,23 +42,16 @@ pub(crate) async fn calendar_range(
     }
     let store = state.store.clone();
     blocking(move || {
-        let items = store.downtimes_in(from, to)?;
-        let listed: Vec<DeviceId> = items
-            .iter()
-            .flat_map(|d| match &d.scope {
-                Scope::Devices { devices } => devices.clone(),
-                _ => Vec::new(),
+        let placed = store.occurrences(from, to)?;
+        let listed: Vec<DeviceId> = placed.iter().flat_map(|p| listed(&p.item)).collect();
+        let names = store.device_names(&listed)?;
+        let views = placed
+            .into_iter()
+            .map(|p| {
+                let names = names_of(&p.item, &names);
+                CalendarItemView::new(p, names)
             })
             .collect();
-        let names = store.device_names(&listed)?;
-        let mut views = Vec::with_capacity(items.len());
-        for d in &items {
-            let occurrences = Series::of(d)?.between(from, to);
-            if occurrences.is_empty() {
-                continue;
-            }
-            views.push(CalendarItemView::new(d, names_of(d, &names), occurrences));
-        }
         Ok::<_, StoreError>(CalendarView {
             items: views,
             updates: store
@@ -107,7 +98,7 @@ async fn save_item(
     blocking(move || {
         let scope = resolve_scope(&store, &input.scope)?;
         let d = write(&store, &actor, input.into_new(scope)?)?;
-        item_view(&store, &d)
+        item_view(&store, d)
     })
     .await
 }
@@ -146,22 +137,21 @@ pub(crate) async fn import_ics(
         IcsFileError::Invalid(v) => IpcError::from(v),
         other => IpcError::from(ValidationError::new("file", other.to_string())),
     })?;
-    let items: Vec<_> = events.iter().filter_map(|e| e.item().cloned()).collect();
-    let added = if items.is_empty() {
-        Vec::new()
-    } else {
-        let source = file.clone();
-        blocking(move || store.add_downtimes(&actor, items, &source)).await?
+    let source = file.clone();
+    let imported = {
+        let events = events.clone();
+        blocking(move || store.import_ics(&actor, &events, &source)).await?
     };
-    let mut ids = added.iter().map(|d| d.id.0);
+    let added = imported.added.len();
     let events: Vec<IcsEventView> = events
         .iter()
-        .map(|e| IcsEventView::new(e, e.item().and_then(|_| ids.next())))
+        .zip(&imported.per_event)
+        .map(|(e, id)| IcsEventView::new(e, id.map(|id| id.0)))
         .collect();
     Ok(Some(IcsImportReportView {
         file,
-        imported: added.len() as u32,
-        skipped: (events.len() - added.len()) as u32,
+        imported: added as u32,
+        skipped: (events.len() - added) as u32,
         events,
     }))
 }
@@ -180,19 +170,10 @@ pub(crate) async fn export_ics(
     let store = state.store.clone();
     let shown = path.display().to_string();
     let (items, updates) = blocking(move || {
-        let now = Utc::now();
-        let items = store.downtimes_in(
-            chrono::DateTime::<Utc>::MIN_UTC,
-            chrono::DateTime::<Utc>::MAX_UTC,
-        )?;
-        let updates: Vec<_> = store
-            .calendar_updates(now - Duration::days(1), chrono::DateTime::<Utc>::MAX_UTC)?
-            .into_iter()
-            .filter(|u| u.phase != UpdatePhase::Finished)
-            .collect();
-        std::fs::write(&path, ics::export_ics(&items, &updates, now))
+        let (text, items, updates) = store.export_ics(Utc::now())?;
+        std::fs::write(&path, text)
             .map_err(|e| StoreError::Io(format!("{}: {e}", path.display())))?;
-        Ok::<_, StoreError>((items.len(), updates.len()))
+        Ok::<_, StoreError>((items, updates))
     })
     .await?;
     Ok(Some(IcsExportView {
@@ -239,12 +220,16 @@ fn names_of(d: &Downtime, names: &std::collections::HashMap<DeviceId, String>) -
     }
 }
 
-fn item_view(store: &Store, d: &Downtime) -> Result<CalendarItemView, StoreError> {
-    let listed = match &d.scope {
+/// The devices an item lists, if its scope lists any.
+fn listed(d: &Downtime) -> Vec<DeviceId> {
+    match &d.scope {
         Scope::Devices { devices } => devices.clone(),
         _ => Vec::new(),
-    };
-    let names = store.device_names(&listed)?;
-    let first = Series::of(d)?.first();
-    Ok(CalendarItemView::new(d, names_of(d, &names), vec![first]))
+    }
+}
+
+fn item_view(store: &Store, d: Downtime) -> Result<CalendarItemView, StoreError> {
+    let names = store.device_names(&listed(&d))?;
+    let names = names_of(&d, &names);
+    Ok(CalendarItemView::new(PlacedItem::first_of(d), names))
 }

@@ -4,8 +4,9 @@
 
 use chrono::{DateTime, Utc};
 use rollwright::calendar::ics::IcsEvent;
-use rollwright::calendar::{recurrence_words, CalendarUpdate, Occurrence, UpdatePhase};
-use rollwright::domain::{Downtime, DowntimeKind, NewDowntime, Scope, ValidationError, Zone};
+use rollwright::calendar::{CalendarUpdate, Occurrence, UpdatePhase};
+use rollwright::domain::{DowntimeKind, NewDowntime, Scope, ValidationError, Zone};
+use rollwright::store::PlacedItem;
 use serde::{Deserialize, Serialize};
 
 fn time(t: DateTime<Utc>) -> String {
@@ -116,7 +117,8 @@ pub(crate) struct CalendarItemView {
 
 impl CalendarItemView {
     /// `names` are the listed devices' names, in the scope's order.
-    pub fn new(d: &Downtime, names: Vec<String>, occurrences: Vec<Occurrence>) -> Self {
+    pub fn new(placed: PlacedItem, names: Vec<String>) -> Self {
+        let d = &placed.item;
         let scope_words = d.scope.words(&names);
         let scope = match &d.scope {
             Scope::All => ScopeView::All,
@@ -137,7 +139,7 @@ impl CalendarItemView {
             first_to: time(d.to),
             zone: d.zone.name().to_owned(),
             rrule: d.recurrence.as_ref().map(|r| r.rule.clone()),
-            recurrence_words: recurrence_words(d),
+            recurrence_words: placed.recurrence_words.clone(),
             exdates: d
                 .recurrence
                 .iter()
@@ -145,7 +147,7 @@ impl CalendarItemView {
                 .collect(),
             scope,
             scope_words,
-            occurrences: occurrences.into_iter().map(Into::into).collect(),
+            occurrences: placed.occurrences.into_iter().map(Into::into).collect(),
         }
     }
 }
