@@ -2,6 +2,7 @@
 //! with durable state in a real SQLite file.
 
 mod engine_inventory;
+mod engine_products;
 mod engine_support;
 
 use std::collections::BTreeMap;
@@ -352,7 +353,12 @@ async fn resume_starts_a_deployment_the_agent_never_received() {
     let du = l.store.device_updates_of(update).unwrap().remove(0);
     // A run that configured the device, recorded `deploying`, and died
     // before its POST reached the agent.
-    let manifest = l.store.manifest(&du.product, &du.version).unwrap().unwrap();
+    let target = &du.targets[0];
+    let manifest = l
+        .store
+        .manifest(&target.product, &target.version)
+        .unwrap()
+        .unwrap();
     let client = l.client(&l.devices[0].1);
     client
         .put_config(PRODUCT, &rollwright::engine::config_request(&manifest))

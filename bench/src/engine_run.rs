@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context};
 use chrono::Utc;
-use rollwright::domain::{Actor, DeployOption, DeviceId, DeviceUpdateStatus, NewDevice, NewUpdate};
+use rollwright::domain::{
+    Actor, DeployOption, DeviceId, DeviceUpdateStatus, NewDevice, NewTarget, NewUpdate,
+};
 use rollwright::engine::{Engine, EngineConfig, Silent, SystemClock};
 use rollwright::store::{DeviceSelection, Store};
 use serde_json::{json, Value};
@@ -78,8 +80,7 @@ fn new_update(
     now: chrono::DateTime<Utc>,
 ) -> NewUpdate {
     NewUpdate {
-        product: PRODUCT.into(),
-        version: TO.into(),
+        targets: vec![NewTarget::new(PRODUCT, TO)],
         title: title.into(),
         window_from: now,
         window_to: now + chrono::Duration::hours(1),

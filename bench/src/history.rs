@@ -126,11 +126,19 @@ fn insert_updates(
                  window_to, approved_at, approved_by, actual_end)
              VALUES (?1, ?2, ?3, ?4, 'admin', ?5, ?5, ?6, ?5, 'admin', ?7)",
         )?;
+        let mut target = tx.prepare(
+            "INSERT INTO update_targets (update_id, position, product, version)
+             VALUES (?1, 0, ?2, ?3)",
+        )?;
         let mut du = tx.prepare(
             "INSERT INTO device_updates (id, update_id, device_id, option, at_ms, window_from,
-                 window_to, status, progress, actual_start, actual_end, previous_configured,
-                 previous_deployed, attempts, updated_at)
-             VALUES (?1, ?2, ?3, 'now', NULL, ?4, ?5, 'succeeded', 100, ?4, ?6, ?7, ?7, 1, ?6)",
+                 window_to, status, progress, actual_start, actual_end, attempts, updated_at)
+             VALUES (?1, ?2, ?3, 'now', NULL, ?4, ?5, 'succeeded', 100, ?4, ?6, 1, ?6)",
+        )?;
+        let mut du_target = tx.prepare(
+            "INSERT INTO device_update_targets (device_update_id, position, product, version,
+                 previous_configured, previous_deployed)
+             VALUES (?1, 0, ?2, ?3, ?4, ?4)",
         )?;
         let mut rng = fastrand::Rng::with_seed(range.start as u64);
         for u in range {
@@ -146,11 +154,13 @@ fn insert_updates(
                 at + HOUR_MS,
                 end
             ])?;
+            target.execute(params![id, PRODUCT, TO])?;
             for k in 0..a.per_update {
                 let device = ((u * a.per_update + k) % a.devices) as i64 + 1;
                 // Device update ids are `du-` and a random UUID, as the store makes them.
                 let du_id = format!("du-{:032x}", rng.u128(..));
-                du.execute(params![du_id, id, device, at, at + HOUR_MS, end, FROM])?;
+                du.execute(params![du_id, id, device, at, at + HOUR_MS, end])?;
+                du_target.execute(params![du_id, PRODUCT, TO, FROM])?;
             }
         }
     }

@@ -289,9 +289,8 @@ fn list(store: &Store, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Ent
             id: u.id.0,
             title: u.title,
             about: format!(
-                "{} {}, {}, {} device(s)",
-                u.product,
-                u.version,
+                "{}, {}, {} device(s)",
+                rollwright::domain::targets_words(&u.targets),
                 u.phase.as_str(),
                 u.devices
             ),

@@ -147,7 +147,7 @@ fn show(store: &Store, out: &Out, id: UpdateId) -> Result<(), CliError> {
     out.print(&shown, || {
         let u = &shown.update;
         let mut lines = vec![
-            format!("update {}: {} ({} {})", u.id, u.title, u.product, u.version),
+            format!("update {}: {} ({})", u.id, u.title, u.targets_words()),
             format!(
                 "status {:?}, {}% of {} device updates; window {} .. {}{}",
                 shown.summary.status,

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use rollwright::domain::{
-    parse_version, Actor, DeployOption, DeviceId, NewUpdate, ProductName, ValidationError,
+    parse_version, Actor, DeployOption, DeviceId, NewTarget, NewUpdate, ProductName,
+    ValidationError,
 };
 use rollwright::store::Store;
 
@@ -23,7 +24,8 @@ pub(crate) enum Cmd {
         from: String,
         to: String,
     },
-    /// Plan an update of chosen devices to a version within a window.
+    /// Plan an update of chosen devices to higher versions of one or more
+    /// products within a window.
     Create(UpdateCreate),
     #[command(flatten)]
     Running(crate::running::Cmd),
@@ -31,10 +33,16 @@ pub(crate) enum Cmd {
 
 #[derive(Args)]
 pub(crate) struct UpdateCreate {
-    #[arg(long)]
-    product: String,
-    #[arg(long)]
-    version: String,
+    /// The product of a one-product update (with --version); the first
+    /// target when --target adds others.
+    #[arg(long, requires = "version")]
+    product: Option<String>,
+    #[arg(long, requires = "product")]
+    version: Option<String>,
+    /// PRODUCT=VERSION, e.g. edge-gateway=1.2.0; repeatable. Each device
+    /// takes the targets of the products it has.
+    #[arg(long = "target")]
+    targets: Vec<String>,
     #[arg(long)]
     title: String,
     /// Start of the window, RFC 3339.
@@ -106,11 +114,17 @@ fn create(store: &Store, out: &Out, actor: &Actor, c: &UpdateCreate) -> Result<(
         names.insert(device.id, device.name);
         devices.push((device.id, option));
     }
+    let mut targets = Vec::with_capacity(1 + c.targets.len());
+    if let (Some(product), Some(version)) = (&c.product, &c.version) {
+        targets.push(NewTarget::new(product, version));
+    }
+    for (i, text) in c.targets.iter().enumerate() {
+        targets.push(NewTarget::parse(&format!("target[{i}]"), text)?);
+    }
     let (update, dus) = store.create_update(
         actor,
         NewUpdate {
-            product: c.product.clone(),
-            version: c.version.clone(),
+            targets,
             title: c.title.clone(),
             window_from: c.from,
             window_to: c.to,
@@ -122,11 +136,10 @@ fn create(store: &Store, out: &Out, actor: &Actor, c: &UpdateCreate) -> Result<(
         &serde_json::json!({"update": update, "device_updates": dus}),
         || {
             let mut lines = vec![format!(
-                "created update {} ({} {} -> {}, {} devices)",
+                "created update {} ({}: {}; {} devices)",
                 update.id,
                 update.title,
-                update.product,
-                update.version,
+                update.targets_words(),
                 dus.len()
             )];
             for du in &dus {

@@ -307,7 +307,7 @@ fn refusals_the_store_makes_change_nothing_but_one_failed_audit_entry_each() {
         (
             create("Acme/ERP", "x"),
             "invalid_input",
-            "product",
+            "targets[0].product",
             "must not contain '/'",
             "update.create",
         ),

@@ -65,8 +65,10 @@ fn an_update_is_created_with_one_device_update_per_chosen_device() {
         &[],
         &["berlin-01", "paris-01:at=2099-01-01T09:30:00Z"],
     ));
-    assert_eq!(v["update"]["product"], "acme-erp");
-    assert_eq!(v["update"]["version"], "2.4.0");
+    assert_eq!(
+        v["update"]["targets"],
+        serde_json::json!([{"product": "acme-erp", "version": "2.4.0"}])
+    );
     // Who created it is the account that ran the command.
     let me = rollwright::os_user::os_actor().unwrap();
     assert_eq!(v["update"]["created_by"], me.name());
@@ -75,7 +77,106 @@ fn an_update_is_created_with_one_device_update_per_chosen_device() {
     assert_eq!(dus[0]["option"]["kind"], "now");
     assert_eq!(dus[1]["option"]["kind"], "at");
     assert!(dus.iter().all(|d| d["status"] == "scheduled"));
-    assert_eq!(dus[0]["previous_deployed"], "2.3.0");
+    assert_eq!(dus[0]["targets"][0]["previous"]["deployed"], "2.3.0");
+}
+
+#[test]
+fn targets_add_products_and_each_device_takes_those_it_has() {
+    let cli = seeded();
+    for v in ["1.1.0", "1.2.0"] {
+        cli.ok(&[
+            "product",
+            "import",
+            &fixture(&format!("edge-gateway-{v}.toml")),
+        ]);
+    }
+    cli.ok(&[
+        "device",
+        "add",
+        "gw-01",
+        "--url",
+        URL,
+        "--token",
+        "t",
+        "--configured",
+        "edge-gateway=1.1.0",
+        "--deployed",
+        "edge-gateway=1.1.0",
+    ]);
+    let mut args = create_args(&[], &["berlin-01", "gw-01"]);
+    args.extend(["--target", "edge-gateway=1.2.0"]);
+    let v = cli.json(&args);
+    assert_eq!(
+        v["update"]["targets"],
+        serde_json::json!([
+            {"product": "acme-erp", "version": "2.4.0"},
+            {"product": "edge-gateway", "version": "1.2.0"}
+        ])
+    );
+    let products = |i: usize| v["device_updates"][i]["targets"][0]["product"].clone();
+    assert_eq!(
+        (products(0), products(1)),
+        ("acme-erp".into(), "edge-gateway".into())
+    );
+
+    // Targets alone, without --product/--version.
+    let out = cli.ok(&[
+        "update",
+        "create",
+        "--target",
+        "edge-gateway=1.2.0",
+        "--title",
+        "Gateways",
+        "--from",
+        FROM,
+        "--to",
+        TO,
+        "--device",
+        "gw-01:config-only",
+    ]);
+    assert!(
+        out.starts_with("created update 2 (Gateways: edge-gateway 1.2.0; 1 devices)"),
+        "{out}"
+    );
+
+    // A target the device is already at is refused, by device and product.
+    cli.ok(&["product", "import", &fixture("edge-gateway-1.0.0.toml")]);
+    cli.refused(
+        &[
+            "update",
+            "create",
+            "--target",
+            "edge-gateway=1.0.0",
+            "--title",
+            "Down",
+            "--from",
+            FROM,
+            "--to",
+            TO,
+            "--device",
+            "gw-01",
+        ],
+        "devices[0]",
+        "not eligible for edge-gateway",
+    );
+    cli.refused(
+        &[
+            "update",
+            "create",
+            "--target",
+            "edge-gateway",
+            "--title",
+            "Bad",
+            "--from",
+            FROM,
+            "--to",
+            TO,
+            "--device",
+            "gw-01",
+        ],
+        "target[0]",
+        "PRODUCT=VERSION",
+    );
 }
 
 #[test]
@@ -104,7 +205,7 @@ fn an_unknown_product_is_refused() {
     assert_refused(
         &[("--product", "nope")],
         &["berlin-01"],
-        "product",
+        "targets[0].product",
         "unknown product",
     );
 }
@@ -114,7 +215,7 @@ fn an_unknown_version_is_refused() {
     assert_refused(
         &[("--version", "9.9.9")],
         &["berlin-01"],
-        "version",
+        "targets[0].version",
         "unknown version",
     );
 }

@@ -19,7 +19,9 @@ use crate::dto::landscape::{
     ModuleDto, NewDeviceDto, ProductModules, ProductState, SyncFailureDto, SyncReportDto,
     VersionCountDto, VersionSpreadDto,
 };
-use crate::dto::{Activity, AppInfo, AuditQuery, AuditRow, ChainStatus, Me, UpdateRow, UserRow};
+use crate::dto::{
+    Activity, AppInfo, AuditQuery, AuditRow, ChainStatus, Me, TargetView, UpdateRow, UserRow,
+};
 use crate::error::IpcError;
 
 /// The file, relative to the workspace root.
@@ -35,6 +37,7 @@ fn render() -> String {
         UpdateStatus::decl(&cfg),
         DeviceUpdateStatus::decl(&cfg),
         AppInfo::decl(&cfg),
+        TargetView::decl(&cfg),
         UpdateRow::decl(&cfg),
         Activity::decl(&cfg),
         Role::decl(&cfg),

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::domain::{ProductName, UpdateId, Version};
+use crate::domain::{Target, UpdateId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -30,8 +30,8 @@ impl UpdatePhase {
 pub struct CalendarUpdate {
     pub id: UpdateId,
     pub title: String,
-    pub product: ProductName,
-    pub version: Version,
+    /// Its products and their target versions.
+    pub targets: Vec<Target>,
     pub from: DateTime<Utc>,
     /// The actual end once finished, else the planned end.
     pub to: DateTime<Utc>,

@@ -8,7 +8,7 @@ use rollwright_agent::fleet::faults::mix;
 
 use crate::domain::{
     Actor, DeployOption, DeviceUpdateStatus, DowntimeKind, LogEntry, LogLevel, LogSource,
-    NewDevice, NewDowntime, NewUpdate, Scope, Zone,
+    NewDevice, NewDowntime, NewTarget, NewUpdate, Scope, Zone,
 };
 use crate::store::{DeviceUpdateChange, Store, StoreError};
 
@@ -204,8 +204,7 @@ fn replay(
     let (update, dus) = store.create_update(
         actor,
         NewUpdate {
-            product: past.product.to_owned(),
-            version: past.to.to_owned(),
+            targets: vec![NewTarget::new(past.product, past.to)],
             title: past.title.to_owned(),
             window_from: start,
             window_to: start + Span::hours(3),

@@ -34,6 +34,7 @@ pub mod inventory;
 pub mod label_edit;
 pub mod manifest;
 pub mod recurrence;
+pub mod target;
 pub mod transition;
 pub mod update;
 pub mod user;
@@ -57,6 +58,9 @@ pub use inventory::{
 };
 pub use manifest::{HealthCheck, Manifest, Module, MAX_MANIFEST_BYTES};
 pub use recurrence::{Recurrence, Zone};
+pub use target::{
+    check_targets, targets_words, CatalogVersions, DeviceTarget, NewTarget, Target, MAX_TARGETS,
+};
 pub use transition::{is_settled, Effects, Ends};
 pub use update::{
     DeployOption, DeviceUpdate, DeviceUpdateStatus, LogEntry, LogLevel, LogSource, NewUpdate,

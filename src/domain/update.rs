@@ -10,11 +10,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::downtime::{check_title, check_window};
+use super::target::{check_targets, device_targets, CatalogVersions, DeviceTarget, NewTarget};
 use super::transition::is_settled;
-use super::version::{parse_version, Version};
-use super::{
-    Device, DeviceId, DeviceUpdateId, ProductName, ProductVersions, UpdateId, ValidationError,
-};
+use super::{Device, DeviceId, DeviceUpdateId, Target, UpdateId, ValidationError};
 
 /// When a device deploys, once configured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -150,8 +148,8 @@ impl fmt::Display for DeviceUpdateStatus {
 /// An admin's request as entered, before validation.
 #[derive(Debug, Clone)]
 pub struct NewUpdate {
-    pub product: String,
-    pub version: String,
+    /// The products and their target versions; the first is shown first.
+    pub targets: Vec<NewTarget>,
     pub title: String,
     pub window_from: DateTime<Utc>,
     /// The estimated end of the window.
@@ -162,16 +160,15 @@ pub struct NewUpdate {
 /// What validation needs to know about the catalog and the fleet. The store
 /// loads it in the same transaction it then writes in.
 pub struct UpdateFacts<'a> {
-    /// Known versions of the requested product; empty when the product is unknown.
-    pub versions: &'a [Version],
+    /// Known versions of each requested product; a product missing is unknown.
+    pub catalog: &'a CatalogVersions,
     pub devices: &'a BTreeMap<DeviceId, Device>,
 }
 
 /// A [`NewUpdate`] that passed every check; the store writes it as is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidUpdate {
-    pub product: ProductName,
-    pub version: Version,
+    pub targets: Vec<Target>,
     pub title: String,
     pub window_from: DateTime<Utc>,
     pub window_to: DateTime<Utc>,
@@ -182,8 +179,9 @@ pub struct ValidUpdate {
 pub struct ValidDeviceUpdate {
     pub device: DeviceId,
     pub option: DeployOption,
-    /// The versions before this update, kept so cancel can restore them.
-    pub previous: ProductVersions,
+    /// The update's targets that apply to this device, with the versions it
+    /// had before, kept so cancel can restore them.
+    pub targets: Vec<DeviceTarget>,
 }
 
 impl NewUpdate {
@@ -193,20 +191,7 @@ impl NewUpdate {
         facts: &UpdateFacts<'_>,
         now: DateTime<Utc>,
     ) -> Result<ValidUpdate, ValidationError> {
-        let product = ProductName::parse("product", &self.product)?;
-        if facts.versions.is_empty() {
-            return Err(ValidationError::new(
-                "product",
-                format!("unknown product {product:?}; import a manifest first"),
-            ));
-        }
-        let version = parse_version("version", &self.version)?;
-        if !facts.versions.contains(&version) {
-            return Err(ValidationError::new(
-                "version",
-                format!("unknown version {version} of {product}"),
-            ));
-        }
+        let targets = check_targets(&self.targets, facts.catalog)?;
         let title = check_title(&self.title)?;
         check_window(self.window_from, self.window_to)?;
         if self.devices.is_empty() {
@@ -228,13 +213,8 @@ impl NewUpdate {
             let Some(device) = facts.devices.get(&id) else {
                 return Err(ValidationError::new(field, format!("unknown device {id}")));
             };
-            let previous = device.versions(&product);
-            if let Err(e) = previous.check_target(&version) {
-                return Err(ValidationError::new(
-                    field,
-                    format!("device {:?} is not eligible: {e}", device.name),
-                ));
-            }
+            let device_targets = device_targets(device, &targets)
+                .map_err(|why| ValidationError::new(&field, why))?;
             if let DeployOption::At(at) = option {
                 let field = format!("devices[{i}].at");
                 if at < now {
@@ -262,12 +242,11 @@ impl NewUpdate {
             devices.push(ValidDeviceUpdate {
                 device: id,
                 option,
-                previous,
+                targets: device_targets,
             });
         }
         Ok(ValidUpdate {
-            product,
-            version,
+            targets,
             title,
             window_from: self.window_from,
             window_to: self.window_to,
@@ -279,8 +258,8 @@ impl NewUpdate {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Update {
     pub id: UpdateId,
-    pub product: ProductName,
-    pub version: Version,
+    /// One or more; the first is shown first.
+    pub targets: Vec<Target>,
     pub title: String,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
@@ -299,6 +278,18 @@ impl Update {
     pub fn end(&self) -> DateTime<Utc> {
         self.actual_end.unwrap_or(self.window_to)
     }
+
+    /// "acme-erp 2.4.0, edge-gateway 1.2.0".
+    pub fn targets_words(&self) -> String {
+        super::target::targets_words(&self.targets)
+    }
+}
+
+impl DeviceUpdate {
+    /// The agent's deployment id for its `k`-th target.
+    pub fn deployment_id(&self, k: usize) -> String {
+        super::target::deployment_id(&self.id, k, &self.targets[k].product)
+    }
 }
 
 /// One device's part of an update, as stored.
@@ -308,9 +299,9 @@ pub struct DeviceUpdate {
     pub id: DeviceUpdateId,
     pub update: UpdateId,
     pub device: DeviceId,
-    /// Copied from the update so the engine needs no second lookup.
-    pub product: ProductName,
-    pub version: Version,
+    /// The update's targets that apply to this device, in the update's
+    /// order: configured all first, then deployed one after another.
+    pub targets: Vec<DeviceTarget>,
     pub option: DeployOption,
     pub window_from: DateTime<Utc>,
     pub window_to: DateTime<Utc>,
@@ -319,8 +310,6 @@ pub struct DeviceUpdate {
     pub progress: u8,
     pub actual_start: Option<DateTime<Utc>>,
     pub actual_end: Option<DateTime<Utc>>,
-    pub previous_configured: Option<Version>,
-    pub previous_deployed: Option<Version>,
     /// Tries of its work on the agent: one for the first, plus one for each
     /// agent call that had to be tried again.
     pub attempts: u32,
@@ -502,6 +491,7 @@ impl UpdateSummary {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::domain::{ProductName, ProductVersions, Version};
     use chrono::TimeZone;
     use DeviceUpdateStatus::*;
 
@@ -562,6 +552,10 @@ pub(crate) mod tests {
         Version::parse(s).unwrap()
     }
 
+    fn acme() -> ProductName {
+        ProductName::parse("p", "acme-erp").unwrap()
+    }
+
     fn device(id: i64, configured: &str) -> Device {
         Device {
             id: DeviceId(id),
@@ -571,7 +565,7 @@ pub(crate) mod tests {
             labels: Default::default(),
             admin_labels: Default::default(),
             products: [(
-                ProductName::parse("p", "acme-erp").unwrap(),
+                acme(),
                 ProductVersions {
                     configured: Some(v(configured)),
                     deployed: Some(v(configured)),
@@ -584,8 +578,7 @@ pub(crate) mod tests {
 
     fn request() -> NewUpdate {
         NewUpdate {
-            product: "acme-erp".into(),
-            version: "2.4.0".into(),
+            targets: vec![NewTarget::new("acme-erp", "2.4.0")],
             title: "ERP 2.4".into(),
             window_from: t(2),
             window_to: t(6),
@@ -601,12 +594,13 @@ pub(crate) mod tests {
     }
 
     fn check_at_time(req: NewUpdate, now: DateTime<Utc>) -> Result<ValidUpdate, ValidationError> {
-        // Like the store: versions of the requested product only.
-        let versions = if req.product == "acme-erp" {
-            vec![v("2.3.0"), v("2.4.0")]
-        } else {
-            vec![]
-        };
+        // Like the store: versions of the requested products only.
+        let catalog: CatalogVersions = req
+            .targets
+            .iter()
+            .filter(|t| t.product == "acme-erp")
+            .map(|_| (acme(), vec![v("2.3.0"), v("2.4.0")]))
+            .collect();
         let devices: BTreeMap<_, _> = [
             (DeviceId(1), device(1, "2.3.0")),
             (DeviceId(2), device(2, "2.3.0")),
@@ -615,7 +609,7 @@ pub(crate) mod tests {
         .into();
         req.validate(
             &UpdateFacts {
-                versions: &versions,
+                catalog: &catalog,
                 devices: &devices,
             },
             now,
@@ -626,16 +620,29 @@ pub(crate) mod tests {
     fn a_valid_request_keeps_previous_versions() {
         let u = check(request()).unwrap();
         assert_eq!(u.devices.len(), 2);
-        assert_eq!(u.devices[0].previous.configured, Some(v("2.3.0")));
+        assert_eq!(
+            u.devices[0].targets[0].previous.configured,
+            Some(v("2.3.0"))
+        );
     }
 
     #[test]
     fn bad_requests_name_the_field() {
         type Mutate = Box<dyn Fn(&mut NewUpdate)>;
         let cases: Vec<(&str, Mutate)> = vec![
-            ("product", Box::new(|r| r.product = "nope".into())),
-            ("version", Box::new(|r| r.version = "9.9.9".into())),
-            ("version", Box::new(|r| r.version = "2.4".into())),
+            (
+                "targets[0].product",
+                Box::new(|r| r.targets[0].product = "nope".into()),
+            ),
+            (
+                "targets[0].version",
+                Box::new(|r| r.targets[0].version = "9.9.9".into()),
+            ),
+            (
+                "targets[0].version",
+                Box::new(|r| r.targets[0].version = "2.4".into()),
+            ),
+            ("targets", Box::new(|r| r.targets.clear())),
             ("title", Box::new(|r| r.title = "x".repeat(121))),
             ("title", Box::new(|r| r.title = "".into())),
             ("to", Box::new(|r| r.window_to = r.window_from)),
@@ -680,8 +687,11 @@ pub(crate) mod tests {
             id: DeviceUpdateId::parse("du-1").unwrap(),
             update: UpdateId(1),
             device: DeviceId(1),
-            product: ProductName::parse("p", "acme-erp").unwrap(),
-            version: v("2.4.0"),
+            targets: vec![DeviceTarget {
+                product: acme(),
+                version: v("2.4.0"),
+                previous: Default::default(),
+            }],
             option,
             window_from: t(1),
             window_to: t(2),
@@ -689,8 +699,6 @@ pub(crate) mod tests {
             progress,
             actual_start: None,
             actual_end: None,
-            previous_configured: None,
-            previous_deployed: None,
             attempts: 0,
             resumes: 0,
             progress_at: None,

@@ -1,7 +1,8 @@
-//! The steps of one device update: configure, deploy, follow the deployment,
-//! and clean up after a cancel. Each step first makes its transition durable,
-//! then calls the agent; every agent call carries the device update's id or is
-//! idempotent, so repeating a step after a crash never deploys twice.
+//! The steps of one device update: configure every target, deploy them one
+//! after another following each deployment, and clean up after a cancel.
+//! Each step first makes its transition durable, then calls the agent; every
+//! agent call carries a deployment id fixed by the device update and product,
+//! or is idempotent, so repeating a step after a crash never deploys twice.
 //!
 //! The steps see only what they need ([`Steps`]); which device update runs
 //! when, and what happens once it settles, is the driver's (`drive.rs`).
@@ -18,7 +19,7 @@ use super::{blocking, wire, Clock, EngineConfig, EngineError, EngineEvent};
 use crate::agent_client::{AgentError, PreparedConfig};
 use crate::domain::{
     DeployLimits, DeployOption, DeviceUpdate, DeviceUpdateId, DeviceUpdateStatus, LogEntry,
-    LogLevel, LogSource, Overdue,
+    LogLevel, LogSource, Overdue, ProductName,
 };
 use crate::store::{ChangeOutcome, DeviceUpdateChange, Store};
 
@@ -71,8 +72,7 @@ impl Steps<'_> {
                 Ok(du) if du.option != DeployOption::ConfigOnly => self.deploy_step(du).await,
                 other => other,
             },
-            Configured => self.deploy_step(du).await,
-            Deploying => self.follow_step(du, None).await,
+            Configured | Deploying => self.deploy_step(du).await,
             Cancelling => self.cleanup_step(du).await,
             Succeeded | Error | Cancelled => Ok(du),
         };
@@ -91,107 +91,127 @@ impl Steps<'_> {
         self.transition(du, Cancelling, Vec::new()).await.ok()
     }
 
-    /// Tells a device its target before its deploy time, leaving the status
+    /// Tells a device its targets before its deploy time, leaving the status
     /// `scheduled`. Best effort: the configuration is set again at the time.
     pub(super) async fn configure_early(&self, du: &DeviceUpdate) {
-        let Ok((device, req)) = self.prerequisites(du).await else {
+        let Ok((device, configs)) = self.prerequisites(du).await else {
             return;
         };
-        let tried = self
-            .agent_call(du, || {
-                device.client.put_prepared_config(du.product.as_str(), &req)
-            })
-            .await;
-        if let Err(e) = tried.result {
-            tracing::warn!(device = %device.name, "early configuration failed, will retry at deploy time: {e}");
+        for (target, req) in du.targets.iter().zip(&configs) {
+            let tried = self
+                .agent_call(du, || {
+                    device
+                        .client
+                        .put_prepared_config(target.product.as_str(), req)
+                })
+                .await;
+            if let Err(e) = tried.result {
+                tracing::warn!(device = %device.name, product = %target.product, "early configuration failed, will retry at deploy time: {e}");
+                return;
+            }
         }
     }
 
+    /// Sets every target's configuration; `configured` once all are set.
     async fn configure_step(&self, mut du: DeviceUpdate) -> Step {
         if du.status == Scheduled {
             du = self.transition(du, Configuring, Vec::new()).await?;
         }
-        let (device, req) = match self.prerequisites(&du).await {
+        let (device, configs) = match self.prerequisites(&du).await {
             Ok(found) => found,
-            Err(e) => return Err(self.fail(du, "configure", 0, &e.to_string(), None).await),
+            Err(e) => {
+                return Err(self
+                    .fail(du, "configure", None, 0, &e.to_string(), None)
+                    .await)
+            }
         };
-        let tried = self
-            .agent_call(&du, || {
-                device.client.put_prepared_config(du.product.as_str(), &req)
-            })
-            .await;
-        match tried.result {
-            Ok(_) => self.transition(du, Configured, Vec::new()).await,
-            Err(e) => Err(self.fail_call(du, "configure", tried.tries, e).await),
+        for (k, req) in configs.iter().enumerate() {
+            let product = du.targets[k].product.clone();
+            let tried = self
+                .agent_call(&du, || {
+                    device.client.put_prepared_config(product.as_str(), req)
+                })
+                .await;
+            if let Err(e) = tried.result {
+                return Err(self
+                    .fail_call(du, "configure", Some(&product), tried.tries, e)
+                    .await);
+            }
         }
+        self.transition(du, Configured, Vec::new()).await
     }
 
+    /// Deploys the targets one after another; `succeeded` once all are.
+    /// Also how a resumed `deploying` goes on: a repeated start returns the
+    /// deployment the agent already has, finished or not.
     async fn deploy_step(&self, mut du: DeviceUpdate) -> Step {
         if du.status == Configured {
             du = self.transition(du, Deploying, Vec::new()).await?;
         }
         let device = match self.clients.device(du.device).await {
             Ok(d) => d,
-            Err(e) => return Err(self.fail(du, "deploy", 0, &e.to_string(), None).await),
+            Err(e) => return Err(self.fail(du, "deploy", None, 0, &e.to_string(), None).await),
         };
-        let request = wire::deployment_request(&du);
-        let tried = self
-            .agent_call(&du, || device.client.start_deployment(&request))
-            .await;
-        match tried.result {
-            Ok(deployment) => self.follow_step(du, Some(deployment)).await,
-            Err(e) => Err(self.fail_call(du, "deploy", tried.tries, e).await),
+        for k in 0..du.targets.len() {
+            du = self.deploy_target(du, &device, k).await?;
         }
+        self.transition(du, Succeeded, Vec::new()).await
     }
 
-    /// Follows a deployment until it ends, or until it breaks the deploy
-    /// timeout or the stall limit (both counted from recorded times, so a
-    /// restart does not reset them). Without a first answer (after a restart)
-    /// it asks the agent by id, and starts the deployment if the agent never
-    /// heard of it.
-    async fn follow_step(&self, mut du: DeviceUpdate, mut seen: Option<Deployment>) -> Step {
-        let device = match self.clients.device(du.device).await {
-            Ok(d) => d,
-            Err(e) => return Err(self.fail(du, "deploy", 0, &e.to_string(), None).await),
-        };
+    /// Starts the `k`-th target's deployment and follows it until it
+    /// succeeds (the device update stays `deploying`), fails, or breaks the
+    /// deploy timeout or the stall limit (both counted from recorded times,
+    /// so a restart does not reset them). An agent that forgot the deployment
+    /// (404) is asked to start it again, under the same id.
+    async fn deploy_target(&self, mut du: DeviceUpdate, device: &DeviceHandle, k: usize) -> Step {
+        let product = du.targets[k].product.clone();
+        let id = du.deployment_id(k);
+        let request = wire::deployment_request(&du, k);
+        let mut seen: Option<Deployment> = None;
         loop {
-            if let Some(d) = seen.take() {
-                match d.state {
-                    DeploymentState::Succeeded => {
-                        return self.transition(du, Succeeded, Vec::new()).await
-                    }
-                    DeploymentState::Failed | DeploymentState::RolledBack => {
-                        return Err(self.fail_deployment(du, d).await);
-                    }
-                    DeploymentState::Pending
-                    | DeploymentState::Running
-                    | DeploymentState::RollingBack => {
-                        // 100 is kept for the recorded success.
-                        let progress = d.progress.min(99);
-                        if progress != du.progress {
-                            du.progress = progress;
-                            du.progress_at = Some(self.clock.now());
-                            self.record_progress(&du);
+            let d = match seen.take() {
+                Some(d) => d,
+                None => {
+                    let tried = self
+                        .agent_call(&du, || device.client.start_deployment(&request))
+                        .await;
+                    match tried.result {
+                        Ok(d) => d,
+                        Err(e) => {
+                            return Err(self
+                                .fail_call(du, "deploy", Some(&product), tried.tries, e)
+                                .await)
                         }
                     }
                 }
-                if let Some(overdue) = du.overdue(self.clock.now(), self.limits()) {
-                    return Err(self.fail_overdue(du, overdue).await);
+            };
+            match d.state {
+                DeploymentState::Succeeded => return Ok(du),
+                DeploymentState::Failed | DeploymentState::RolledBack => {
+                    return Err(self.fail_deployment(du, &product, d).await);
                 }
-                tokio::time::sleep(self.config.poll_interval).await;
+                DeploymentState::Pending
+                | DeploymentState::Running
+                | DeploymentState::RollingBack => {
+                    let progress = overall_progress(k, du.targets.len(), d.progress);
+                    if progress != du.progress {
+                        du.progress = progress;
+                        du.progress_at = Some(self.clock.now());
+                        self.record_progress(&du);
+                    }
+                }
             }
-            let id = du.id.to_string();
+            if let Some(overdue) = du.overdue(self.clock.now(), self.limits()) {
+                return Err(self.fail_overdue(du, overdue).await);
+            }
+            tokio::time::sleep(self.config.poll_interval).await;
             let tried = self.agent_call(&du, || device.client.deployment(&id)).await;
             match tried.result {
                 Ok(d) => seen = Some(d),
-                Err(e) if e.status() == Some(404) => {
-                    // Resumed before the agent got the start: start it now
-                    // (the status is already `deploying`, so no transition).
-                    return Box::pin(self.deploy_step(du)).await;
-                }
+                Err(e) if e.status() == Some(404) => {}
                 Err(e) => {
                     return Err(self
-                        .fail_call(du, "follow deployment", tried.tries, e)
+                        .fail_call(du, "follow deployment", Some(&product), tried.tries, e)
                         .await)
                 }
             }
@@ -207,48 +227,71 @@ impl Steps<'_> {
         }
     }
 
-    /// Undoes what a cancelled device update may have done: aborts and rolls
-    /// back its deployment if work had begun, then revokes the configuration.
+    /// Undoes what a cancelled device update may have done, for every
+    /// target: aborts and rolls back its deployment if work had begun, then
+    /// puts the configuration back to what it was.
     async fn cleanup_step(&self, du: DeviceUpdate) -> Step {
-        let (device, _) = match self.prerequisites(&du).await {
-            Ok(found) => found,
-            Err(e) => return Err(self.fail(du, "cancel", 0, &e.to_string(), None).await),
+        let device = match self.clients.device(du.device).await {
+            Ok(d) => d,
+            Err(e) => return Err(self.fail(du, "cancel", None, 0, &e.to_string(), None).await),
         };
         if du.actual_start.is_some() {
-            let id = du.id.to_string();
-            let tried = self.agent_call(&du, || device.client.rollback(&id)).await;
-            match tried.result {
-                Ok(_) => {}
-                // The agent never started it: nothing to roll back.
-                Err(e) if e.status() == Some(404) => {}
-                Err(e) => return Err(self.fail_call(du, "roll back", tried.tries, e).await),
+            for k in 0..du.targets.len() {
+                let id = du.deployment_id(k);
+                let tried = self.agent_call(&du, || device.client.rollback(&id)).await;
+                match tried.result {
+                    Ok(_) => {}
+                    // The agent never started it: nothing to roll back.
+                    Err(e) if e.status() == Some(404) => {}
+                    Err(e) => {
+                        let product = du.targets[k].product.clone();
+                        return Err(self
+                            .fail_call(du, "roll back", Some(&product), tried.tries, e)
+                            .await);
+                    }
+                }
             }
         }
-        let revoke = match &du.previous_configured {
-            Some(previous) => match self.clients.config(&du.product, previous).await {
-                Ok(req) => {
-                    self.agent_call(&du, || {
-                        device.client.put_prepared_config(du.product.as_str(), &req)
-                    })
-                    .await
+        for k in 0..du.targets.len() {
+            let target = du.targets[k].clone();
+            let product = target.product.as_str();
+            let revoke = match &target.previous.configured {
+                Some(previous) => match self.clients.config(&target.product, previous).await {
+                    Ok(req) => {
+                        self.agent_call(&du, || device.client.put_prepared_config(product, &req))
+                            .await
+                    }
+                    Err(e) => {
+                        return Err(self
+                            .fail(
+                                du,
+                                "revoke configuration",
+                                Some(&target.product),
+                                0,
+                                &e.to_string(),
+                                None,
+                            )
+                            .await)
+                    }
+                },
+                None => {
+                    self.agent_call(&du, || device.client.revoke_config(product))
+                        .await
                 }
-                Err(e) => {
-                    return Err(self
-                        .fail(du, "revoke configuration", 0, &e.to_string(), None)
-                        .await)
-                }
-            },
-            None => {
-                self.agent_call(&du, || device.client.revoke_config(du.product.as_str()))
-                    .await
+            };
+            if let Err(e) = revoke.result {
+                return Err(self
+                    .fail_call(
+                        du,
+                        "revoke configuration",
+                        Some(&target.product),
+                        revoke.tries,
+                        e,
+                    )
+                    .await);
             }
-        };
-        match revoke.result {
-            Ok(_) => self.transition(du, Cancelled, Vec::new()).await,
-            Err(e) => Err(self
-                .fail_call(du, "revoke configuration", revoke.tries, e)
-                .await),
         }
+        self.transition(du, Cancelled, Vec::new()).await
     }
 
     /// One agent call for a device update with the engine's retries, holding
@@ -284,13 +327,17 @@ impl Steps<'_> {
         tried
     }
 
+    /// The device's client and each target's configuration body.
     async fn prerequisites(
         &self,
         du: &DeviceUpdate,
-    ) -> Result<(Arc<DeviceHandle>, Arc<PreparedConfig>), EngineError> {
+    ) -> Result<(Arc<DeviceHandle>, Vec<Arc<PreparedConfig>>), EngineError> {
         let device = self.clients.device(du.device).await?;
-        let req = self.clients.config(&du.product, &du.version).await?;
-        Ok((device, req))
+        let mut configs = Vec::with_capacity(du.targets.len());
+        for t in &du.targets {
+            configs.push(self.clients.config(&t.product, &t.version).await?);
+        }
+        Ok((device, configs))
     }
 
     /// Makes a transition durable (with any log lines) before anyone acts on
@@ -367,7 +414,14 @@ impl Steps<'_> {
 
     /// A failed agent call: Rollwright's own log line says which step, how
     /// many tries and the last HTTP status; the agent's error body follows.
-    async fn fail_call(&self, du: DeviceUpdate, step: &str, tries: u32, e: AgentError) -> Stop {
+    async fn fail_call(
+        &self,
+        du: DeviceUpdate,
+        step: &str,
+        product: Option<&ProductName>,
+        tries: u32,
+        e: AgentError,
+    ) -> Stop {
         let detail = match (e.status(), e.body()) {
             (Some(status), Some(body)) => Some(format!(
                 "last HTTP status {status}; agent error {}: {}",
@@ -376,23 +430,31 @@ impl Steps<'_> {
             (Some(status), None) => Some(format!("last HTTP status {status}")),
             _ => Some("no HTTP answer".to_owned()),
         };
-        self.fail(du, step, tries, &e.to_string(), detail).await
+        self.fail(du, step, product, tries, &e.to_string(), detail)
+            .await
     }
 
+    /// Records a failed step in the log ("deploy (acme-erp) failed after 3
+    /// tries: …") and moves the device update to `error`.
     async fn fail(
         &self,
         du: DeviceUpdate,
         step: &str,
+        product: Option<&ProductName>,
         tries: u32,
         message: &str,
         detail: Option<String>,
     ) -> Stop {
+        let what = match product {
+            Some(p) => format!("{step} ({p})"),
+            None => step.to_owned(),
+        };
         let entry = LogEntry {
             at: self.clock.now(),
             level: LogLevel::Error,
             code: format!("{}_FAILED", step.to_uppercase().replace(' ', "_")),
             message: format!(
-                "{step} failed after {tries} {}: {message}",
+                "{what} failed after {tries} {}: {message}",
                 if tries == 1 { "try" } else { "tries" }
             ),
             detail,
@@ -415,16 +477,26 @@ impl Steps<'_> {
         self.to_error(du, vec![entry]).await
     }
 
-    /// The agent reported the deployment failed: its log is copied over.
-    async fn fail_deployment(&self, du: DeviceUpdate, d: Deployment) -> Stop {
+    /// The agent reported a target's deployment failed: its log is copied over.
+    async fn fail_deployment(
+        &self,
+        du: DeviceUpdate,
+        product: &ProductName,
+        d: Deployment,
+    ) -> Stop {
         let now = self.clock.now();
         let mut logs: Vec<LogEntry> = d.log.iter().map(|l| wire::log_entry(l, now)).collect();
         logs.push(LogEntry {
             at: now,
             level: LogLevel::Error,
             code: "DEPLOY_FAILED".into(),
-            message: format!("the agent reports the deployment {:?}", d.state),
-            detail: d.from_version.map(|v| format!("the device runs {v} again")),
+            message: format!(
+                "the agent reports the deployment of {product} {:?}",
+                d.state
+            ),
+            detail: d
+                .from_version
+                .map(|v| format!("the device runs {product} {v} again")),
             source: LogSource::Rollwright,
         });
         self.to_error(du, logs).await
@@ -442,5 +514,28 @@ impl Steps<'_> {
             }
             Err(stop) => stop,
         }
+    }
+}
+
+/// A device update's progress while its `k`-th of `n` targets deploys at
+/// `progress` %: the finished ones count fully, and 100 is kept for the
+/// recorded success.
+fn overall_progress(k: usize, n: usize, progress: u8) -> u8 {
+    let done = k * 100 + usize::from(progress.min(100));
+    (done / n.max(1)).min(99) as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::overall_progress;
+
+    #[test]
+    fn progress_counts_finished_targets_fully_and_never_reaches_100_before_success() {
+        assert_eq!(overall_progress(0, 1, 40), 40);
+        assert_eq!(overall_progress(0, 1, 100), 99);
+        assert_eq!(overall_progress(0, 2, 50), 25);
+        assert_eq!(overall_progress(1, 2, 0), 50);
+        assert_eq!(overall_progress(1, 2, 100), 99);
+        assert_eq!(overall_progress(2, 4, 20), 55);
     }
 }

@@ -34,13 +34,15 @@ pub fn config_request(m: &Manifest) -> ConfigRequest {
     }
 }
 
-/// The body of `POST /v1/deployments`: the device update's id is the
-/// deployment's, which is what makes a repeated start harmless.
-pub(super) fn deployment_request(du: &DeviceUpdate) -> DeploymentRequest {
+/// The body of `POST /v1/deployments` for a device update's `k`-th target:
+/// its id is fixed by the device update and product, which is what makes a
+/// repeated start harmless.
+pub(super) fn deployment_request(du: &DeviceUpdate, k: usize) -> DeploymentRequest {
+    let target = &du.targets[k];
     DeploymentRequest {
-        id: du.id.to_string(),
-        product: du.product.to_string(),
-        version: du.version.to_string(),
+        id: du.deployment_id(k),
+        product: target.product.to_string(),
+        version: target.version.to_string(),
     }
 }
 

@@ -20,8 +20,8 @@ pub(super) fn admin() -> Actor {
 }
 use crate::domain::{
     DeployOption, DeviceId, DeviceUpdateStatus as S, DowntimeKind, LogEntry, LogLevel, LogSource,
-    Manifest, NewDevice, NewDowntime, NewUpdate, ProductName, Scope, UpdateStatus, UpdateSummary,
-    Version,
+    Manifest, NewDevice, NewDowntime, NewTarget, NewUpdate, ProductName, Scope, UpdateStatus,
+    UpdateSummary, Version,
 };
 
 /// What only these tests need of the store, kept out of its public API.
@@ -132,8 +132,7 @@ pub(super) fn seeded() -> (tempfile::TempDir, Store, Vec<DeviceId>) {
 
 pub(super) fn request(devices: &[DeviceId]) -> NewUpdate {
     NewUpdate {
-        product: "acme-erp".into(),
-        version: "2.4.0".into(),
+        targets: vec![NewTarget::new("acme-erp", "2.4.0")],
         title: "ERP 2.4 rollout".into(),
         window_from: t(2),
         window_to: t(6),
@@ -181,7 +180,7 @@ fn upgrading_a_version_1_database_keeps_its_data_and_adds_the_tables() {
 }
 
 #[test]
-fn upgrading_a_version_5_database_keeps_device_updates_and_adds_resumes_and_progress_at() {
+fn upgrading_a_version_5_database_keeps_device_updates_with_their_one_product_as_target() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(DB_FILE_NAME);
     {
@@ -218,6 +217,22 @@ fn upgrading_a_version_5_database_keeps_device_updates_and_adds_resumes_and_prog
         (S::Deploying, 40, 2, 0, None)
     );
     assert_eq!(du.actual_start.map(|t| t.timestamp_millis()), Some(1000));
+    // Migration 13: the one product becomes the update's only target, and the
+    // device update's, with the versions it had before.
+    let update = store.update(crate::domain::UpdateId(1)).unwrap().unwrap();
+    assert_eq!(update.targets_words(), "acme-erp 2.4.0");
+    let previous = crate::domain::ProductVersions {
+        configured: Some(v("2.3.0")),
+        deployed: Some(v("2.3.0")),
+    };
+    assert_eq!(
+        du.targets,
+        [crate::domain::DeviceTarget {
+            product: ProductName::parse("p", "acme-erp").unwrap(),
+            version: v("2.4.0"),
+            previous,
+        }]
+    );
 }
 
 #[test]
@@ -451,6 +466,54 @@ fn downtimes_are_created_edited_listed_by_range_and_removed() {
 }
 
 #[test]
+fn an_update_of_two_products_is_written_whole_or_not_at_all() {
+    let (_dir, store, ids) = seeded();
+    for file in ["edge-gateway-1.1.0.toml", "edge-gateway-1.2.0.toml"] {
+        store
+            .import_manifest(&admin(), &fixture(file), t(0))
+            .unwrap();
+    }
+    let two = |gateway: &str| NewUpdate {
+        targets: vec![
+            NewTarget::new("acme-erp", "2.4.0"),
+            NewTarget::new("edge-gateway", gateway),
+        ],
+        ..request(&ids)
+    };
+    let before: Vec<i64> = [
+        "updates",
+        "update_targets",
+        "device_updates",
+        "device_update_targets",
+    ]
+    .iter()
+    .map(|t| count(&store, t))
+    .collect();
+    let e = store
+        .create_update(&admin(), two("9.9.9"), t(1))
+        .unwrap_err();
+    assert!(e.to_string().contains("targets[1].version"), "{e}");
+    let after: Vec<i64> = [
+        "updates",
+        "update_targets",
+        "device_updates",
+        "device_update_targets",
+    ]
+    .iter()
+    .map(|t| count(&store, t))
+    .collect();
+    assert_eq!(before, after, "nothing written");
+
+    // None of the seeded devices has edge-gateway: each takes acme-erp only.
+    let (u, dus) = store.create_update(&admin(), two("1.2.0"), t(1)).unwrap();
+    assert_eq!(u.targets_words(), "acme-erp 2.4.0, edge-gateway 1.2.0");
+    assert!(dus.iter().all(|du| du.targets.len() == 1));
+    assert_eq!(store.update(u.id).unwrap().unwrap(), u);
+    assert_eq!(count(&store, "update_targets"), 2);
+    assert_eq!(count(&store, "device_update_targets"), 3);
+}
+
+#[test]
 fn creating_an_update_writes_one_device_update_per_device() {
     let (_dir, store, ids) = seeded();
     let (u, dus) = store.create_update(&admin(), request(&ids), t(1)).unwrap();
@@ -458,7 +521,7 @@ fn creating_an_update_writes_one_device_update_per_device() {
     assert_eq!(dus.len(), 3);
     assert!(dus
         .iter()
-        .all(|d| d.status == S::Scheduled && d.previous_deployed == Some(v("2.3.0"))));
+        .all(|d| d.status == S::Scheduled && d.targets[0].previous.deployed == Some(v("2.3.0"))));
     assert!(dus.iter().all(|d| d.id.as_str().starts_with("du-")));
     let mut distinct: Vec<_> = dus.iter().map(|d| d.id.clone()).collect();
     distinct.dedup();

@@ -6,7 +6,8 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::params;
 
 use super::inventory::{id_list, DeviceSelection};
-use super::sql::{bad_col, ms, opt_time_col, time_col, version_col};
+use super::sql::{bad_col, ms, opt_time_col, time_col};
+use super::updates::targets_of;
 use super::{Store, StoreError};
 use crate::calendar::ics::{self, IcsEvent};
 use crate::calendar::{
@@ -289,8 +290,7 @@ impl Store {
         )?;
         let rows: Vec<CalendarUpdate> = conn
             .prepare_cached(
-                "SELECT u.id, u.title, u.product, u.version, u.window_from, u.window_to,
-                        u.actual_end,
+                "SELECT u.id, u.title, u.window_from, u.window_to, u.actual_end,
                         (SELECT COUNT(*) FROM device_updates du WHERE du.update_id = u.id),
                         EXISTS (SELECT 1 FROM device_updates du
                                 WHERE du.update_id = u.id AND du.actual_start IS NOT NULL)
@@ -299,9 +299,9 @@ impl Store {
                  ORDER BY u.window_from, u.id",
             )?
             .query_map(params![ms(from), ms(to)], |r| {
-                let planned_to = time_col(r, 5)?;
-                let actual_end = opt_time_col(r, 6)?;
-                let started: bool = r.get(8)?;
+                let planned_to = time_col(r, 3)?;
+                let actual_end = opt_time_col(r, 4)?;
+                let started: bool = r.get(6)?;
                 let phase = match (actual_end, started) {
                     (Some(_), _) => UpdatePhase::Finished,
                     (None, true) => UpdatePhase::Running,
@@ -310,19 +310,19 @@ impl Store {
                 Ok(CalendarUpdate {
                     id: r.get(0)?,
                     title: r.get(1)?,
-                    product: r.get(2)?,
-                    version: version_col(r, 3)?,
-                    from: time_col(r, 4)?,
+                    targets: Vec::new(),
+                    from: time_col(r, 2)?,
                     to: actual_end.unwrap_or(planned_to),
                     planned_to,
                     phase,
-                    devices: r.get(7)?,
+                    devices: r.get(5)?,
                     sites: Vec::new(),
                 })
             })?
             .collect::<Result<_, _>>()?;
         rows.into_iter()
             .map(|mut u| {
+                u.targets = targets_of(&conn, u.id)?;
                 u.sites = sites
                     .query_map([u.id], |r| r.get::<_, Option<String>>(0))?
                     .filter_map(Result::transpose)
@@ -332,7 +332,7 @@ impl Store {
             .collect()
     }
 
-    /// Finished updates of `product`: how many devices each had and how
+    /// Finished updates that carried `product`: how many devices each had and how
     /// long it ran, from its first device's start to its actual end.
     pub fn past_runs(&self, product: &ProductName) -> Result<Vec<PastRun>, StoreError> {
         let conn = self.reader()?;
@@ -340,7 +340,8 @@ impl Store {
             .prepare_cached(
                 "SELECT COUNT(*), COALESCE(MIN(du.actual_start), u.window_from), u.actual_end
                  FROM updates u JOIN device_updates du ON du.update_id = u.id
-                 WHERE u.product = ?1 AND u.actual_end IS NOT NULL
+                 WHERE u.actual_end IS NOT NULL
+                   AND u.id IN (SELECT update_id FROM update_targets WHERE product = ?1)
                  GROUP BY u.id",
             )?
             .query_map([product], |r| {

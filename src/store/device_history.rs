@@ -10,16 +10,18 @@ use serde::Serialize;
 
 use super::sql::{opt_time_col, time_col, version_col};
 use super::{Store, StoreError};
-use crate::domain::{DeviceId, DeviceUpdateId, DeviceUpdateStatus, ProductName, UpdateId, Version};
+use crate::domain::{
+    DeviceId, DeviceUpdateId, DeviceUpdateStatus, ProductName, Target, UpdateId, Version,
+};
 
-/// One device update of a device, with its update's title and target.
+/// One device update of a device, with its update's title and the targets
+/// that applied to the device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeviceHistoryItem {
     pub device_update: DeviceUpdateId,
     pub update: UpdateId,
     pub title: String,
-    pub product: ProductName,
-    pub version: Version,
+    pub targets: Vec<Target>,
     /// `config_only`, `now` or `at`.
     pub option: String,
     pub status: DeviceUpdateStatus,
@@ -46,8 +48,7 @@ pub struct VersionSpread {
     pub devices: usize,
 }
 
-const HISTORY_COLS: &str =
-    "SELECT du.id, u.id, u.title, u.product, u.version, du.option, du.status,
+const HISTORY_COLS: &str = "SELECT du.id, u.id, u.title, du.option, du.status,
     du.window_from, du.window_to, du.actual_start, du.actual_end, du.device_id
     FROM device_updates du JOIN updates u ON u.id = du.update_id";
 
@@ -56,14 +57,13 @@ fn history_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceHistoryItem> {
         device_update: r.get(0)?,
         update: r.get(1)?,
         title: r.get(2)?,
-        product: r.get(3)?,
-        version: version_col(r, 4)?,
-        option: r.get(5)?,
-        status: r.get(6)?,
-        window_from: time_col(r, 7)?,
-        window_to: time_col(r, 8)?,
-        actual_start: opt_time_col(r, 9)?,
-        actual_end: opt_time_col(r, 10)?,
+        targets: Vec::new(),
+        option: r.get(3)?,
+        status: r.get(4)?,
+        window_from: time_col(r, 5)?,
+        window_to: time_col(r, 6)?,
+        actual_start: opt_time_col(r, 7)?,
+        actual_end: opt_time_col(r, 8)?,
     })
 }
 
@@ -80,8 +80,10 @@ impl Store {
                 "{HISTORY_COLS} WHERE du.device_id = ?1 ORDER BY u.id DESC LIMIT ?2"
             ))?
             .query_map(rusqlite::params![device, limit], history_row)?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|item| with_targets(&conn, item))
+            .collect()
     }
 
     /// How many devices are configured at and run each version of `product`.
@@ -140,6 +142,30 @@ pub(super) fn last_updates(
             FROM json_each(?1) j)"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([ids], |r| Ok((r.get::<_, DeviceId>(11)?, history_row(r)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let rows = stmt
+        .query_map([ids], |r| Ok((r.get::<_, DeviceId>(9)?, history_row(r)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter()
+        .map(|(device, item)| Ok((device, with_targets(conn, item)?)))
+        .collect()
+}
+
+/// Fills in the targets that applied to the item's device.
+fn with_targets(
+    conn: &Connection,
+    mut item: DeviceHistoryItem,
+) -> Result<DeviceHistoryItem, StoreError> {
+    item.targets = conn
+        .prepare_cached(
+            "SELECT product, version FROM device_update_targets
+             WHERE device_update_id = ?1 ORDER BY position",
+        )?
+        .query_map([&item.device_update], |r| {
+            Ok(Target {
+                product: r.get(0)?,
+                version: version_col(r, 1)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(item)
 }

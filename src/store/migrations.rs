@@ -285,6 +285,39 @@ pub(super) const MIGRATIONS: &[&str] = &[
     -- window does not change with status, so transitions do not rewrite it.
     CREATE INDEX device_updates_by_window_to ON device_updates(window_to);
     "#,
+    // 13: an update carries one or more products, each to its own version
+    // (its targets), and a device update the targets that apply to its device
+    // with the versions the device had before (what a cancel restores). The
+    // rows so far become single-target ones. `updates.product`/`version` keep
+    // the first target (NOT NULL, and SQLite cannot drop a column under a
+    // foreign key without rebuilding the table); `device_updates.previous_*`
+    // are no longer written or read.
+    r#"
+    CREATE TABLE update_targets (
+        update_id INTEGER NOT NULL REFERENCES updates(id) ON DELETE CASCADE,
+        position  INTEGER NOT NULL CHECK (position >= 0),
+        product   TEXT NOT NULL,
+        version   TEXT NOT NULL,
+        PRIMARY KEY (update_id, position),
+        UNIQUE (update_id, product),
+        FOREIGN KEY (product, version) REFERENCES manifests(product, version)
+    ) STRICT, WITHOUT ROWID;
+    INSERT INTO update_targets SELECT id, 0, product, version FROM updates;
+    -- Learned durations read the finished updates of one product.
+    CREATE INDEX update_targets_by_product ON update_targets(product);
+    CREATE TABLE device_update_targets (
+        device_update_id    TEXT NOT NULL REFERENCES device_updates(id) ON DELETE CASCADE,
+        position            INTEGER NOT NULL CHECK (position >= 0),
+        product             TEXT NOT NULL,
+        version             TEXT NOT NULL,
+        previous_configured TEXT,
+        previous_deployed   TEXT,
+        PRIMARY KEY (device_update_id, position)
+    ) STRICT, WITHOUT ROWID;
+    INSERT INTO device_update_targets
+        SELECT du.id, 0, u.product, u.version, du.previous_configured, du.previous_deployed
+        FROM device_updates du JOIN updates u ON u.id = du.update_id;
+    "#,
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

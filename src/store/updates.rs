@@ -3,7 +3,7 @@
 //! writes it; many changes can share one transaction (group commit), which is
 //! how the engine keeps durable state without one fsync per change.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -15,9 +15,9 @@ use super::sql::{bad_col, ms, opt_time_col, opt_version, opt_version_col, time_c
 use super::{Store, StoreError};
 use crate::domain::update::UpdateFacts;
 use crate::domain::{
-    is_settled, Action, Actor, DeployOption, DeviceId, DeviceUpdate, DeviceUpdateId,
-    DeviceUpdateStatus, Effects, Ends, LogEntry, LogLevel, LogSource, NewUpdate, ProductName,
-    StatusGroup, Update, UpdateId, UpdateSummary,
+    is_settled, Action, Actor, CatalogVersions, DeployOption, DeviceId, DeviceTarget, DeviceUpdate,
+    DeviceUpdateId, DeviceUpdateStatus, Effects, Ends, LogEntry, LogLevel, LogSource, NewUpdate,
+    ProductName, ProductVersions, StatusGroup, Target, Update, UpdateId, UpdateSummary,
 };
 
 /// One change to a device update, for [`Store::apply`].
@@ -53,15 +53,17 @@ pub enum DeviceUpdateChange {
     },
 }
 
-const DU_COLS: &str =
-    "SELECT du.id, du.update_id, du.device_id, u.product, u.version, du.option, du.at_ms,
+/// A device update's own columns; its targets are read apart
+/// ([`device_updates_where`]). `u` is there for filters that need it.
+const DU_COLS: &str = "SELECT du.id, du.update_id, du.device_id, du.option, du.at_ms,
         du.window_from, du.window_to, du.status, du.progress, du.actual_start, du.actual_end,
-        du.previous_configured, du.previous_deployed, du.attempts, du.updated_at,
-        du.resumes, du.progress_at
+        du.attempts, du.updated_at, du.resumes, du.progress_at
     FROM device_updates du JOIN updates u ON u.id = du.update_id";
 
-const UPDATE_COLS: &str =
-    "SELECT id, product, version, title, created_by, created_at, window_from, window_to,
+/// An update's own columns; its targets are read apart ([`with_targets`]).
+/// `product` and `version` (the first target) are not read: `update_targets`
+/// has them all.
+const UPDATE_COLS: &str = "SELECT id, title, created_by, created_at, window_from, window_to,
         approved_at, approved_by, actual_end FROM updates";
 
 impl Store {
@@ -73,12 +75,12 @@ impl Store {
         req: NewUpdate,
         now: DateTime<Utc>,
     ) -> Result<(Update, Vec<DeviceUpdate>), StoreError> {
-        let objects = format!(
-            "{} {} ({} devices)",
-            req.product,
-            req.version,
-            req.devices.len()
-        );
+        let targets: Vec<String> = req
+            .targets
+            .iter()
+            .map(|t| format!("{} {}", t.product, t.version))
+            .collect();
+        let objects = format!("{} ({} devices)", targets.join(", "), req.devices.len());
         self.as_admin(actor, Action::CreateUpdate, &objects, |tx| {
             let (update, dus) = insert_update(tx, actor, req, now)?;
             let did = format!("created update {}", update.id);
@@ -102,6 +104,7 @@ impl Store {
             ))?
             .query_map([limit], update_row)?
             .collect::<Result<_, _>>()?;
+        let updates = with_targets(&conn, updates)?;
         // Counts kept by triggers (migration 7): the list costs the same
         // whether an update has ten devices or ten thousand.
         let mut groups: BTreeMap<UpdateId, Vec<StatusGroup>> = BTreeMap::new();
@@ -192,26 +195,34 @@ fn insert_update(
 ) -> Result<(Update, Vec<DeviceUpdate>), StoreError> {
     // Facts are read in the writing transaction so they cannot change
     // between the check and the write.
-    let versions = match ProductName::parse("product", &req.product) {
-        Ok(p) => versions_of(tx, &p)?,
-        Err(e) => return Err(e.into()),
-    };
+    let mut catalog = CatalogVersions::new();
+    for t in &req.targets {
+        // A name that does not parse is refused by validation, by its field.
+        if let Ok(product) = ProductName::parse("product", &t.product) {
+            let versions = versions_of(tx, &product)?;
+            if !versions.is_empty() {
+                catalog.insert(product, versions);
+            }
+        }
+    }
     let devices: BTreeMap<_, _> = all_devices(tx)?.into_iter().map(|d| (d.id, d)).collect();
     let valid = req.validate(
         &UpdateFacts {
-            versions: &versions,
+            catalog: &catalog,
             devices: &devices,
         },
         now,
     )?;
 
+    // The first target also goes to the columns of migration 2 (see 13).
+    let first = &valid.targets[0];
     tx.prepare_cached(
         "INSERT INTO updates (product, version, title, created_by, created_at, window_from, window_to)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
-        valid.product,
-        valid.version.to_string(),
+        first.product,
+        first.version.to_string(),
         valid.title,
         actor.name(),
         ms(now),
@@ -221,9 +232,27 @@ fn insert_update(
     let update_id = UpdateId(tx.last_insert_rowid());
     {
         let mut insert = tx.prepare_cached(
+            "INSERT INTO update_targets (update_id, position, product, version) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (position, t) in valid.targets.iter().enumerate() {
+            insert.execute(params![
+                update_id,
+                position as i64,
+                t.product,
+                t.version.to_string()
+            ])?;
+        }
+    }
+    {
+        let mut insert = tx.prepare_cached(
             "INSERT INTO device_updates (id, update_id, device_id, option, at_ms, window_from, window_to,
-                 status, progress, previous_configured, previous_deployed, attempts, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'scheduled', 0, ?8, ?9, 0, ?10)",
+                 status, progress, attempts, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'scheduled', 0, 0, ?8)",
+        )?;
+        let mut insert_target = tx.prepare_cached(
+            "INSERT INTO device_update_targets
+                 (device_update_id, position, product, version, previous_configured, previous_deployed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
         for d in &valid.devices {
             let id = new_device_update_id();
@@ -235,10 +264,18 @@ fn insert_update(
                 d.option.at().map(ms),
                 ms(valid.window_from),
                 ms(valid.window_to),
-                opt_version(&d.previous.configured),
-                opt_version(&d.previous.deployed),
                 ms(now)
             ])?;
+            for (position, t) in d.targets.iter().enumerate() {
+                insert_target.execute(params![
+                    id,
+                    position as i64,
+                    t.product,
+                    t.version.to_string(),
+                    opt_version(&t.previous.configured),
+                    opt_version(&t.previous.deployed),
+                ])?;
+            }
         }
     }
     let update =
@@ -324,62 +361,107 @@ pub(super) fn apply_one(
     Ok(())
 }
 
-fn update_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Update> {
+/// An update without its targets; [`with_targets`] adds them.
+pub(super) fn update_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Update> {
     Ok(Update {
         id: r.get(0)?,
-        product: r.get(1)?,
-        version: version_col(r, 2)?,
-        title: r.get(3)?,
-        created_by: r.get(4)?,
-        created_at: time_col(r, 5)?,
-        window_from: time_col(r, 6)?,
-        window_to: time_col(r, 7)?,
-        approved_at: opt_time_col(r, 8)?,
-        approved_by: r.get(9)?,
-        actual_end: opt_time_col(r, 10)?,
+        targets: Vec::new(),
+        title: r.get(1)?,
+        created_by: r.get(2)?,
+        created_at: time_col(r, 3)?,
+        window_from: time_col(r, 4)?,
+        window_to: time_col(r, 5)?,
+        approved_at: opt_time_col(r, 6)?,
+        approved_by: r.get(7)?,
+        actual_end: opt_time_col(r, 8)?,
     })
+}
+
+/// The targets of one update, in order.
+pub(super) fn targets_of(
+    conn: &rusqlite::Connection,
+    update: UpdateId,
+) -> Result<Vec<Target>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT product, version FROM update_targets WHERE update_id = ?1 ORDER BY position",
+    )?;
+    let rows = stmt.query_map([update], |r| {
+        Ok(Target {
+            product: r.get(0)?,
+            version: version_col(r, 1)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Fills in each update's targets (one indexed read per update).
+pub(super) fn with_targets(
+    conn: &rusqlite::Connection,
+    mut updates: Vec<Update>,
+) -> Result<Vec<Update>, StoreError> {
+    for u in &mut updates {
+        u.targets = targets_of(conn, u.id)?;
+    }
+    Ok(updates)
 }
 
 pub(super) fn load_update(
     conn: &rusqlite::Connection,
     id: UpdateId,
 ) -> Result<Option<Update>, StoreError> {
-    Ok(conn
+    let found = conn
         .prepare_cached(&format!("{UPDATE_COLS} WHERE id = ?1"))?
         .query_row([id], update_row)
-        .optional()?)
+        .optional()?;
+    Ok(match found {
+        Some(u) => with_targets(conn, vec![u])?.pop(),
+        None => None,
+    })
 }
 
 fn device_update_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceUpdate> {
-    let kind: String = r.get(5)?;
-    let at = opt_time_col(r, 6)?;
+    let kind: String = r.get(3)?;
+    let at = opt_time_col(r, 4)?;
     let option = DeployOption::from_parts(&kind, at)
-        .ok_or_else(|| bad_col(5, format!("bad option {kind:?}")))?;
-    let progress: i64 = r.get(10)?;
+        .ok_or_else(|| bad_col(3, format!("bad option {kind:?}")))?;
+    let progress: i64 = r.get(8)?;
     Ok(DeviceUpdate {
         id: r.get(0)?,
         update: r.get(1)?,
         device: r.get(2)?,
-        product: r.get(3)?,
-        version: version_col(r, 4)?,
+        targets: Vec::new(),
         option,
-        window_from: time_col(r, 7)?,
-        window_to: time_col(r, 8)?,
-        status: r.get(9)?,
+        window_from: time_col(r, 5)?,
+        window_to: time_col(r, 6)?,
+        status: r.get(7)?,
         progress: u8::try_from(progress)
-            .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(10, progress))?,
-        actual_start: opt_time_col(r, 11)?,
-        actual_end: opt_time_col(r, 12)?,
-        previous_configured: opt_version_col(r, 13)?,
-        previous_deployed: opt_version_col(r, 14)?,
-        attempts: r.get(15)?,
-        updated_at: time_col(r, 16)?,
-        resumes: r.get(17)?,
-        progress_at: opt_time_col(r, 18)?,
+            .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(8, progress))?,
+        actual_start: opt_time_col(r, 9)?,
+        actual_end: opt_time_col(r, 10)?,
+        attempts: r.get(11)?,
+        updated_at: time_col(r, 12)?,
+        resumes: r.get(13)?,
+        progress_at: opt_time_col(r, 14)?,
     })
 }
 
-pub(super) fn device_updates_where<P: rusqlite::Params>(
+fn device_target_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(DeviceUpdateId, DeviceTarget)> {
+    Ok((
+        r.get(0)?,
+        DeviceTarget {
+            product: r.get(1)?,
+            version: version_col(r, 2)?,
+            previous: ProductVersions {
+                configured: opt_version_col(r, 3)?,
+                deployed: opt_version_col(r, 4)?,
+            },
+        },
+    ))
+}
+
+/// The device updates `filter` (over `du` and `u`) selects, each with its
+/// targets: two queries with the same filter, whatever their number.
+pub(super) fn device_updates_where<P: rusqlite::Params + Clone>(
     conn: &rusqlite::Connection,
     filter: &str,
     params: P,
@@ -387,8 +469,28 @@ pub(super) fn device_updates_where<P: rusqlite::Params>(
     let mut stmt = conn.prepare_cached(&format!(
         "{DU_COLS} WHERE {filter} ORDER BY du.update_id, du.rowid"
     ))?;
-    let rows = stmt.query_map(params, device_update_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut dus: Vec<DeviceUpdate> = stmt
+        .query_map(params.clone(), device_update_row)?
+        .collect::<Result<_, _>>()?;
+    if dus.is_empty() {
+        return Ok(dus);
+    }
+    let mut targets: HashMap<DeviceUpdateId, Vec<DeviceTarget>> = HashMap::with_capacity(dus.len());
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT t.device_update_id, t.product, t.version, t.previous_configured, t.previous_deployed
+         FROM device_update_targets t
+         JOIN device_updates du ON du.id = t.device_update_id
+         JOIN updates u ON u.id = du.update_id
+         WHERE {filter} ORDER BY t.device_update_id, t.position"
+    ))?;
+    for row in stmt.query_map(params, device_target_row)? {
+        let (id, target) = row?;
+        targets.entry(id).or_default().push(target);
+    }
+    for du in &mut dus {
+        du.targets = targets.remove(&du.id).unwrap_or_default();
+    }
+    Ok(dus)
 }
 
 /// One status change in one statement: the `WHERE` admits only the statuses
@@ -404,13 +506,11 @@ fn transition(
     let Some(sql) = transition_sql(to) else {
         return Err(refusal(tx, id, to)?);
     };
-    let moved: Option<(DeviceId, UpdateId, Option<String>, Option<String>)> = tx
+    let moved: Option<DeviceId> = tx
         .prepare_cached(sql)?
-        .query_row(params![id, to, ms(at)], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })
+        .query_row(params![id, to, ms(at)], |r| r.get(0))
         .optional()?;
-    let Some((device, update, prev_configured, prev_deployed)) = moved else {
+    let Some(device) = moved else {
         return Err(refusal(tx, id, to)?);
     };
     // The fleet picture follows what the agent was told and now runs.
@@ -420,16 +520,18 @@ fn transition(
         _ => return Ok(()),
     };
     let restore = to == Cancelled;
+    // Every target of the device update: all are configured together, and it
+    // succeeds (or is cancelled) only when all are deployed (or restored).
     tx.prepare_cached(
         "INSERT INTO device_products (device_id, product, configured_version, deployed_version)
-         SELECT ?1, u.product, CASE WHEN ?3 THEN ?4 ELSE u.version END,
-                CASE WHEN ?3 THEN ?5 ELSE u.version END
-         FROM updates u WHERE u.id = ?2
+         SELECT ?1, t.product, CASE WHEN ?3 THEN t.previous_configured ELSE t.version END,
+                CASE WHEN ?3 THEN t.previous_deployed ELSE t.version END
+         FROM device_update_targets t WHERE t.device_update_id = ?2
          ON CONFLICT (device_id, product) DO UPDATE
          SET configured_version = excluded.configured_version,
-             deployed_version = CASE WHEN ?6 THEN excluded.deployed_version ELSE deployed_version END",
+             deployed_version = CASE WHEN ?4 THEN excluded.deployed_version ELSE deployed_version END",
     )?
-    .execute(params![device, update, restore, prev_configured, prev_deployed, set_deployed])?;
+    .execute(params![device, id, restore, set_deployed])?;
     Ok(())
 }
 
@@ -472,7 +574,7 @@ fn transition_sql(to: DeviceUpdateStatus) -> Option<&'static str> {
                     format!(
                         "UPDATE device_updates SET status = ?2, updated_at = ?3{}
                          WHERE id = ?1 AND status IN ({})
-                         RETURNING device_id, update_id, previous_configured, previous_deployed",
+                         RETURNING device_id",
                         effects_sql(Effects::of(to)),
                         from.join(", ")
                     )

@@ -11,7 +11,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use chrono::Utc;
 use rollwright::demo::{self, DemoFleetInfo};
-use rollwright::domain::{DeployOption, NewUpdate, UpdateId};
+use rollwright::domain::{DeployOption, NewTarget, NewUpdate, UpdateId};
 use rollwright::engine::{Engine, EngineConfig, Silent, SystemClock};
 use rollwright::store::Store;
 
@@ -39,8 +39,7 @@ pub async fn approved_demo_update(data_dir: &Path) -> anyhow::Result<UpdateId> {
     let (update, _) = store.create_update(
         &actor,
         NewUpdate {
-            product: "acme-erp".into(),
-            version: "2.5.0".into(),
+            targets: vec![NewTarget::new("acme-erp", "2.5.0")],
             title: "E2E rollout".into(),
             window_from: now,
             window_to: now + chrono::Duration::hours(1),

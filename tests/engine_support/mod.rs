@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rollwright::agent_client::{AgentClient, ClientOptions};
-use rollwright::domain::{Actor, DeployOption, DeviceId, NewDevice, NewUpdate, UpdateId};
+use rollwright::domain::{
+    Actor, DeployOption, DeviceId, NewDevice, NewTarget, NewUpdate, UpdateId,
+};
 use rollwright::engine::{Clock, Engine, EngineConfig, Notification, Notifier, RetryPolicy};
 use rollwright::store::Store;
 use rollwright_agent::fleet::FleetSpec;
@@ -92,17 +94,8 @@ pub async fn landscape_over(
     // opening it with `ROLLWRIGHT_SECRETS=file` finds them.
     let secrets = rollwright::secrets::file_store(dir.path()).unwrap();
     let store = Store::open(&dir.path().join("rollwright.sqlite3"), secrets).unwrap();
-    // The core's tests and the CLI crate's crash test both include this file.
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|dir| dir.join("tests/fixtures/manifests"))
-        .find(|dir| dir.is_dir())
-        .expect("tests/fixtures/manifests in the workspace");
     for v in [FROM, TO] {
-        let m =
-            rollwright::manifest_file::read_manifest(&fixtures.join(format!("{PRODUCT}-{v}.toml")))
-                .unwrap();
-        store.import_manifest(&admin(), &m, Utc::now()).unwrap();
+        import_manifest(&store, &format!("{PRODUCT}-{v}.toml"));
     }
     let mut ids = Vec::with_capacity(devices);
     for n in 0..devices {
@@ -130,6 +123,18 @@ pub async fn landscape_over(
         fleet,
         _dir: dir,
     }
+}
+
+/// Imports `tests/fixtures/manifests/<file>` into the catalog.
+pub fn import_manifest(store: &Store, file: &str) {
+    // The core's tests and the CLI crate's crash test both include this file.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|dir| dir.join("tests/fixtures/manifests"))
+        .find(|dir| dir.is_dir())
+        .expect("tests/fixtures/manifests in the workspace");
+    let m = rollwright::manifest_file::read_manifest(&fixtures.join(file)).unwrap();
+    store.import_manifest(&admin(), &m, Utc::now()).unwrap();
 }
 
 /// Fast settings for tests: quick polls and retries.
@@ -181,8 +186,7 @@ impl Landscape {
             .create_update(
                 &admin(),
                 NewUpdate {
-                    product: PRODUCT.into(),
-                    version: TO.into(),
+                    targets: vec![NewTarget::new(PRODUCT, TO)],
                     title: "Roll out acme-erp 2.4.0".into(),
                     window_from: now,
                     window_to: now + chrono::Duration::hours(2),

@@ -2,6 +2,7 @@
 //! viewed range, updates as bars, what the item dialog sends, and the
 //! reports of an .ics import and export. Times travel as RFC 3339 text.
 
+use super::TargetView;
 use chrono::{DateTime, Utc};
 use rollwright::calendar::ics::IcsEvent;
 use rollwright::calendar::{CalendarUpdate, Occurrence, UpdatePhase};
@@ -157,8 +158,7 @@ impl CalendarItemView {
 pub(crate) struct CalendarUpdateView {
     pub id: i64,
     pub title: String,
-    pub product: String,
-    pub version: String,
+    pub targets: Vec<TargetView>,
     pub from: String,
     /// The actual end once finished, else the planned end.
     pub to: String,
@@ -173,8 +173,7 @@ impl From<CalendarUpdate> for CalendarUpdateView {
         CalendarUpdateView {
             id: u.id.0,
             title: u.title,
-            product: u.product.to_string(),
-            version: u.version.to_string(),
+            targets: TargetView::list(&u.targets),
             from: time(u.from),
             to: time(u.to),
             planned_to: time(u.planned_to),

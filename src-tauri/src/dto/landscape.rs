@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::TargetView;
 use rollwright::domain::device_csv::{ImportRowsReport, RowOutcome};
 use rollwright::domain::{
     Device, DeviceUpdateStatus, Inventory, Manifest, Module, ModuleChange, ModuleRef, ProductName,
@@ -77,8 +78,8 @@ pub(crate) struct DeviceUpdateRef {
     pub update: i64,
     pub device_update: String,
     pub title: String,
-    pub product: String,
-    pub version: String,
+    /// The update's products that applied to the device.
+    pub targets: Vec<TargetView>,
     pub option: String,
     pub status: DeviceUpdateStatus,
     pub window_from: String,
@@ -92,8 +93,7 @@ impl From<DeviceHistoryItem> for DeviceUpdateRef {
             update: h.update.0,
             device_update: h.device_update.to_string(),
             title: h.title,
-            product: h.product.to_string(),
-            version: h.version.to_string(),
+            targets: TargetView::list(&h.targets),
             option: h.option,
             status: h.status,
             window_from: h.window_from.to_rfc3339(),

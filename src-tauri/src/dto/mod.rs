@@ -8,8 +8,8 @@ pub(crate) mod landscape;
 use std::collections::BTreeMap;
 
 use rollwright::domain::{
-    Action, AuditEntry, AuditOutcome, ChainCheck, DeviceUpdateStatus, Role, Update, UpdateStatus,
-    UpdateSummary, ValidationError,
+    Action, AuditEntry, AuditOutcome, ChainCheck, DeviceUpdateStatus, Role, Target, Update,
+    UpdateStatus, UpdateSummary, ValidationError,
 };
 use rollwright::store::{AuditFilter, UserRole};
 use serde::{Deserialize, Serialize};
@@ -26,14 +26,33 @@ pub(crate) struct AppInfo {
     pub demo_fleet: Option<String>,
 }
 
+/// A product of an update and the version it goes to.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub(crate) struct TargetView {
+    pub product: String,
+    pub version: String,
+}
+
+impl TargetView {
+    pub fn list(targets: &[Target]) -> Vec<TargetView> {
+        targets
+            .iter()
+            .map(|t| TargetView {
+                product: t.product.to_string(),
+                version: t.version.to_string(),
+            })
+            .collect()
+    }
+}
+
 /// One row of the update status list.
 #[derive(Debug, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub(crate) struct UpdateRow {
     pub id: i64,
     pub title: String,
-    pub product: String,
-    pub version: String,
+    pub targets: Vec<TargetView>,
     pub created_by: String,
     pub status: UpdateStatus,
     pub progress: u8,
@@ -52,8 +71,7 @@ impl From<(Update, UpdateSummary)> for UpdateRow {
             end: u.end().to_rfc3339(),
             end_is_actual: u.actual_end.is_some(),
             title: u.title,
-            product: u.product.to_string(),
-            version: u.version.to_string(),
+            targets: TargetView::list(&u.targets),
             created_by: u.created_by,
             status: s.status,
             progress: s.progress,

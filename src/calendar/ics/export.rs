@@ -8,7 +8,7 @@ use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
 
 use super::vtimezone::vtimezone;
 use crate::calendar::updates::{CalendarUpdate, UpdatePhase};
-use crate::domain::{Downtime, DowntimeKind, Zone};
+use crate::domain::{targets_words, Downtime, DowntimeKind, Zone};
 
 /// One VCALENDAR with every item (downtimes/windows/freezes, recurring ones
 /// with RRULE/EXDATE in their zone) and every update as VEVENTs, and a
@@ -178,8 +178,9 @@ fn update_event(out: &mut Writer, update: &CalendarUpdate, dtstamp: &str) {
     out.text_prop(
         "SUMMARY",
         &format!(
-            "Update: {} ({} {})",
-            update.title, update.product, update.version
+            "Update: {} ({})",
+            update.title,
+            targets_words(&update.targets)
         ),
     );
     let devices = match update.devices {
@@ -187,10 +188,9 @@ fn update_event(out: &mut Writer, update: &CalendarUpdate, dtstamp: &str) {
         n => format!("{n} devices"),
     };
     let mut description = format!(
-        "{} update of {} to {} on {devices}",
+        "{} update to {} on {devices}",
         capitalized(update.phase.as_str()),
-        update.product,
-        update.version
+        targets_words(&update.targets)
     );
     if update.phase == UpdatePhase::Finished {
         description.push_str(&format!(

@@ -68,7 +68,7 @@ fn the_export_is_crlf_folded_at_75_octets_and_escapes_text() {
     let lines = vevent(&text, "update-7@rollwright");
     assert!(has(
         &lines,
-        "DESCRIPTION:Scheduled update of acme-erp to 2.4.0 on 3 devices\\nSites: berlin\\, lyon"
+        "DESCRIPTION:Scheduled update to acme-erp 2.4.0 on 3 devices\\nSites: berlin\\, lyon"
     ));
     // And the import reads the title back as it was.
     assert_eq!(imported(&import(&text)[0]).title, title);
@@ -163,12 +163,12 @@ fn the_export_describes_items_and_updates() {
     }
     assert!(running
         .iter()
-        .any(|l| l.starts_with("DESCRIPTION:Running update of acme-erp to 2.4.0 on 3 devices")));
+        .any(|l| l.starts_with("DESCRIPTION:Running update to acme-erp 2.4.0 on 3 devices")));
     let finished = vevent(&text, "update-8@rollwright");
     assert!(has(&finished, "STATUS:CONFIRMED"));
     assert!(finished.iter().any(|l| {
         l.starts_with(
-        "DESCRIPTION:Finished update of acme-erp to 2.4.0 on 1 device\\, ended 2030-01-08 22:00 UTC"
+        "DESCRIPTION:Finished update to acme-erp 2.4.0 on 1 device\\, ended 2030-01-08 22:00 UTC"
     )
     }));
     // Finished: `to` is the actual end, not the planned one.

@@ -8,7 +8,8 @@ use super::read::unfold;
 use super::{import_ics, IcsEvent, IcsOutcome};
 use crate::calendar::updates::{CalendarUpdate, UpdatePhase};
 use crate::domain::{
-    Downtime, DowntimeId, DowntimeKind, NewDowntime, ProductName, Scope, UpdateId, Version, Zone,
+    Downtime, DowntimeId, DowntimeKind, NewDowntime, ProductName, Scope, Target, UpdateId, Version,
+    Zone,
 };
 
 pub(super) fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
@@ -99,8 +100,10 @@ pub(super) fn update(phase: UpdatePhase) -> CalendarUpdate {
     CalendarUpdate {
         id: UpdateId(7),
         title: "Spring release".into(),
-        product: ProductName::parse("product", "acme-erp").unwrap(),
-        version: Version::new(2, 4, 0),
+        targets: vec![Target {
+            product: ProductName::parse("product", "acme-erp").unwrap(),
+            version: Version::new(2, 4, 0),
+        }],
         from: utc(2030, 1, 8, 20, 0),
         to: utc(2030, 1, 8, 22, 0),
         planned_to: utc(2030, 1, 8, 23, 0),

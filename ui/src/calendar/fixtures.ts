@@ -21,8 +21,7 @@ export function item(over: Partial<CalendarItemView> & { id: number }): Calendar
 export function update(over: Partial<CalendarUpdateView> & { id: number }): CalendarUpdateView {
   return {
     title: `Rollout ${over.id}`,
-    product: 'hmi',
-    version: '2.4.0',
+    targets: [{ product: 'hmi', version: '2.4.0' }],
     from: '2026-11-30T08:00:00Z',
     to: '2026-11-30T10:00:00Z',
     planned_to: '2026-11-30T10:00:00Z',

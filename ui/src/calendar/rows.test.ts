@@ -130,7 +130,7 @@ describe('events', () => {
     expect(events[1].extendedProps).toEqual({ type: 'item', item: 4, occurrence: 1, kind: 'freeze' });
     expect(events[2]).toMatchObject({
       resourceIds: ['group:berlin', 'group:wien'],
-      title: 'Update running: hmi → 2.4.0 · Rollout 9',
+      title: 'Update running: hmi 2.4.0 · Rollout 9',
       classNames: ['cal-ev', 'cal-update', 'cal-kind-update_running'],
       extendedProps: { type: 'update', update: 9, kind: 'update_running' },
     });

@@ -8,6 +8,7 @@
 // here: each occurrence it sent is one event.
 import type { Calendar } from '@event-calendar/core';
 import { CALENDAR_KIND, calendarKindClass, type CalendarMeaning } from '../lib/palette';
+import { targetsWords } from '../lib/targets';
 import { floatingLocal } from './times';
 import type { CalendarItemView, CalendarUpdateView, CalendarView, ItemKind, UpdatePhase } from './types';
 
@@ -288,7 +289,7 @@ export function buildEvents(view: CalendarView, groupKey: string, perCell: numbe
       resourceIds: updateRowIds(u, groupKey),
       start: floatingLocal(u.from),
       end: floatingLocal(u.to),
-      title: `${MEANING_PREFIX[meaning]}: ${u.product} → ${u.version} · ${u.title}`,
+      title: `${MEANING_PREFIX[meaning]}: ${targetsWords(u.targets)} · ${u.title}`,
       classNames: ['cal-ev', 'cal-update', calendarKindClass(meaning)],
       extendedProps: { type: 'update', update: u.id, kind: meaning },
     });

@@ -23,7 +23,9 @@ secrets: string,
  */
 demo_fleet: string | null, };
 
-export type UpdateRow = { id: number, title: string, product: string, version: string, created_by: string, status: UpdateStatus, progress: number, devices: number, counts: { [key in DeviceUpdateStatus]?: number }, window_from: string, 
+export type TargetView = { product: string, version: string, };
+
+export type UpdateRow = { id: number, title: string, targets: Array<TargetView>, created_by: string, status: UpdateStatus, progress: number, devices: number, counts: { [key in DeviceUpdateStatus]?: number }, window_from: string, 
 /**
  * The actual end once finished, else the estimate.
  */
@@ -79,7 +81,11 @@ export type ProductState = { product: string, configured: string | null, deploye
  */
 drifted: boolean, };
 
-export type DeviceUpdateRef = { update: number, device_update: string, title: string, product: string, version: string, option: string, status: DeviceUpdateStatus, window_from: string, window_to: string, actual_end: string | null, };
+export type DeviceUpdateRef = { update: number, device_update: string, title: string, 
+/**
+ * The update's products that applied to the device.
+ */
+targets: Array<TargetView>, option: string, status: DeviceUpdateStatus, window_from: string, window_to: string, actual_end: string | null, };
 
 export type DeviceRow = { id: number, name: string, agent_url: string, 
 /**
@@ -185,7 +191,7 @@ zone: string, rrule: string | null, recurrence_words: string | null, exdates: Ar
  */
 occurrences: Array<OccurrenceView>, };
 
-export type CalendarUpdateView = { id: number, title: string, product: string, version: string, from: string, 
+export type CalendarUpdateView = { id: number, title: string, targets: Array<TargetView>, from: string, 
 /**
  * The actual end once finished, else the planned end.
  */
