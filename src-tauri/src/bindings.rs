@@ -19,6 +19,11 @@ use crate::dto::landscape::{
     ModuleDto, NewDeviceDto, ProductModules, ProductState, SyncFailureDto, SyncReportDto,
     VersionCountDto, VersionSpreadDto,
 };
+use crate::dto::wizard::{
+    ChangeSetsView, ConflictView, DeployChoice, DeviceSlotView, LearnedDurationView, ModuleOpView,
+    PlanCheck, PlanDeviceInput, PlanDeviceView, PlanInput, PlanTargetView, ProductChangesView,
+    ProductChoicesView, RunningCount, SlotSuggestion, SlotView, TargetInput, VersionChoiceView,
+};
 use crate::dto::{
     Activity, AppInfo, AuditQuery, AuditRow, ChainStatus, Me, TargetView, UpdateRow, UserRow,
 };
@@ -80,6 +85,24 @@ fn render() -> String {
         IcsEventView::decl(&cfg),
         IcsImportReportView::decl(&cfg),
         IcsExportView::decl(&cfg),
+        VersionChoiceView::decl(&cfg),
+        RunningCount::decl(&cfg),
+        ProductChoicesView::decl(&cfg),
+        TargetInput::decl(&cfg),
+        PlanTargetView::decl(&cfg),
+        PlanDeviceView::decl(&cfg),
+        DeployChoice::decl(&cfg),
+        PlanDeviceInput::decl(&cfg),
+        PlanInput::decl(&cfg),
+        ConflictView::decl(&cfg),
+        LearnedDurationView::decl(&cfg),
+        SlotView::decl(&cfg),
+        SlotSuggestion::decl(&cfg),
+        DeviceSlotView::decl(&cfg),
+        ModuleOpView::decl(&cfg),
+        ProductChangesView::decl(&cfg),
+        ChangeSetsView::decl(&cfg),
+        PlanCheck::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs; do not edit.\n",

@@ -70,7 +70,13 @@ fn main() {
             commands::calendar::edit_downtime,
             commands::calendar::remove_downtime,
             commands::calendar::import_ics,
-            commands::calendar::export_ics
+            commands::calendar::export_ics,
+            commands::wizard::update_choices,
+            commands::wizard::plan_devices,
+            commands::wizard::check_plan,
+            commands::wizard::learned_duration,
+            commands::wizard::suggest_slot,
+            commands::wizard::approve_plan
         ])
         .build(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while building Rollwright")

@@ -33,10 +33,12 @@ pub mod ids;
 pub mod inventory;
 pub mod label_edit;
 pub mod manifest;
+pub mod pending;
 pub mod recurrence;
 pub mod target;
 pub mod transition;
 pub mod update;
+pub mod update_choices;
 pub mod user;
 pub mod version;
 
@@ -57,6 +59,7 @@ pub use inventory::{
     SyncReport, SyncResult, MAX_REPORTED_FAILURES,
 };
 pub use manifest::{HealthCheck, Manifest, Module, MAX_MANIFEST_BYTES};
+pub use pending::{pending_changes, ChangeSets, PendingChange, ProductChanges};
 pub use recurrence::{Recurrence, Zone};
 pub use target::{
     check_targets, targets_words, CatalogVersions, DeviceTarget, NewTarget, Target, MAX_TARGETS,
@@ -67,5 +70,6 @@ pub use update::{
     Outcome, StatusGroup, TransitionError, Update, UpdateFacts, UpdateStatus, UpdateSummary,
     ValidDeviceUpdate, ValidUpdate,
 };
+pub use update_choices::{running_counts, version_choices, VersionChoice, VersionPair};
 pub use user::{check_user_name, Actor};
 pub use version::{parse_version, NotHigher, Version};

@@ -240,13 +240,31 @@ impl Store {
         devices: &[LabelledDevice],
         window: Occurrence,
     ) -> Result<Vec<Conflict>, StoreError> {
-        if window.to <= window.from {
+        let each: Vec<(&LabelledDevice, Occurrence)> =
+            devices.iter().map(|d| (d, window)).collect();
+        self.conflicts_each(&each)
+    }
+
+    /// What each device's own window runs into (a device deploying at a
+    /// time of its own has its own window): the calendar is read once over
+    /// the span of them all.
+    pub fn conflicts_each(
+        &self,
+        windows: &[(&LabelledDevice, Occurrence)],
+    ) -> Result<Vec<Conflict>, StoreError> {
+        if windows.iter().any(|(_, w)| w.to <= w.from) {
             return Err(ValidationError::new("to", "must be after from").into());
         }
-        let planning = self.planning(window.from, window.to)?;
-        Ok(devices
+        let (Some(from), Some(to)) = (
+            windows.iter().map(|(_, w)| w.from).min(),
+            windows.iter().map(|(_, w)| w.to).max(),
+        ) else {
+            return Ok(Vec::new());
+        };
+        let planning = self.planning(from, to)?;
+        Ok(windows
             .iter()
-            .flat_map(|d| planning.conflicts(d.placed(), window))
+            .flat_map(|(d, w)| planning.conflicts(d.placed(), *w))
             .collect())
     }
 

@@ -30,6 +30,7 @@ mod migrations;
 mod products;
 mod sql;
 mod tokens;
+mod update_plan;
 mod updates;
 
 pub use access::{Allowed, UserRole};
@@ -41,6 +42,7 @@ pub use device_query::DevicePage;
 pub use execution::ChangeOutcome;
 pub use inventory::{AgentEndpoint, DeviceSelection};
 pub use products::{ImportOutcome, ProductVersions as ProductCatalogEntry};
+pub use update_plan::{PlanDevice, ProductChoices};
 pub use updates::DeviceUpdateChange;
 
 use std::path::{Path, PathBuf};

@@ -70,13 +70,7 @@ impl Store {
         product: &ProductName,
         version: &Version,
     ) -> Result<Option<Manifest>, StoreError> {
-        let conn = self.reader()?;
-        let body: Option<String> = conn
-            .prepare_cached("SELECT body FROM manifests WHERE product = ?1 AND version = ?2")?
-            .query_row(params![product, version.to_string()], |r| r.get(0))
-            .optional()?;
-        body.map(|b| serde_json::from_str(&b).map_err(|e| StoreError::Corrupt(e.to_string())))
-            .transpose()
+        manifest_in(&*self.reader()?, product, version)
     }
 
     /// Every product with its versions, products by name, versions by semver.
@@ -141,4 +135,17 @@ pub(super) fn versions_of(
         .collect::<Result<Vec<_>, _>>()?;
     v.sort();
     Ok(v)
+}
+
+pub(super) fn manifest_in(
+    conn: &rusqlite::Connection,
+    product: &ProductName,
+    version: &Version,
+) -> Result<Option<Manifest>, StoreError> {
+    let body: Option<String> = conn
+        .prepare_cached("SELECT body FROM manifests WHERE product = ?1 AND version = ?2")?
+        .query_row(params![product, version.to_string()], |r| r.get(0))
+        .optional()?;
+    body.map(|b| serde_json::from_str(&b).map_err(|e| StoreError::Corrupt(e.to_string())))
+        .transpose()
 }

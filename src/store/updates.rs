@@ -16,8 +16,9 @@ use super::{Store, StoreError};
 use crate::domain::update::UpdateFacts;
 use crate::domain::{
     is_settled, Action, Actor, CatalogVersions, DeployOption, DeviceId, DeviceTarget, DeviceUpdate,
-    DeviceUpdateId, DeviceUpdateStatus, Effects, Ends, LogEntry, LogLevel, LogSource, NewUpdate,
-    ProductName, ProductVersions, StatusGroup, Target, Update, UpdateId, UpdateSummary,
+    DeviceUpdateId, DeviceUpdateStatus, Effects, Ends, LogEntry, LogLevel, LogSource, NewTarget,
+    NewUpdate, ProductName, ProductVersions, StatusGroup, Target, Update, UpdateId, UpdateSummary,
+    ValidUpdate,
 };
 
 /// One change to a device update, for [`Store::apply`].
@@ -185,6 +186,41 @@ impl Store {
     }
 }
 
+/// The known versions of each product `targets` name (a name that does not
+/// parse is left for validation to refuse, by its field).
+pub(super) fn catalog_for(
+    conn: &rusqlite::Connection,
+    targets: &[NewTarget],
+) -> Result<CatalogVersions, StoreError> {
+    let mut catalog = CatalogVersions::new();
+    for t in targets {
+        if let Ok(product) = ProductName::parse("product", &t.product) {
+            let versions = versions_of(conn, &product)?;
+            if !versions.is_empty() {
+                catalog.insert(product, versions);
+            }
+        }
+    }
+    Ok(catalog)
+}
+
+/// Validates `req` against the catalog and fleet as `conn` sees them.
+pub(super) fn validate_update(
+    conn: &rusqlite::Connection,
+    req: NewUpdate,
+    now: DateTime<Utc>,
+) -> Result<ValidUpdate, StoreError> {
+    let catalog = catalog_for(conn, &req.targets)?;
+    let devices: BTreeMap<_, _> = all_devices(conn)?.into_iter().map(|d| (d.id, d)).collect();
+    Ok(req.validate(
+        &UpdateFacts {
+            catalog: &catalog,
+            devices: &devices,
+        },
+        now,
+    )?)
+}
+
 /// Validates `req` against the catalog and fleet as they are inside `tx`,
 /// then writes the update and its device updates.
 fn insert_update(
@@ -195,24 +231,7 @@ fn insert_update(
 ) -> Result<(Update, Vec<DeviceUpdate>), StoreError> {
     // Facts are read in the writing transaction so they cannot change
     // between the check and the write.
-    let mut catalog = CatalogVersions::new();
-    for t in &req.targets {
-        // A name that does not parse is refused by validation, by its field.
-        if let Ok(product) = ProductName::parse("product", &t.product) {
-            let versions = versions_of(tx, &product)?;
-            if !versions.is_empty() {
-                catalog.insert(product, versions);
-            }
-        }
-    }
-    let devices: BTreeMap<_, _> = all_devices(tx)?.into_iter().map(|d| (d.id, d)).collect();
-    let valid = req.validate(
-        &UpdateFacts {
-            catalog: &catalog,
-            devices: &devices,
-        },
-        now,
-    )?;
+    let valid = validate_update(tx, req, now)?;
 
     // The first target also goes to the columns of migration 2 (see 13).
     let first = &valid.targets[0];

@@ -4,6 +4,7 @@
 
 pub(crate) mod calendar;
 pub(crate) mod landscape;
+pub(crate) mod wizard;
 
 use std::collections::BTreeMap;
 

@@ -35,6 +35,15 @@ import type {
   ItemKind,
   ScopeInput,
 } from '../calendar/types';
+import type {
+  LearnedDurationView,
+  PlanCheck,
+  PlanDeviceView,
+  PlanInput,
+  ProductChoicesView,
+  SlotSuggestion,
+  TargetInput,
+} from '../wizard/types';
 
 // The types of every command's answers and errors are generated from the Rust
 // types (src-tauri/src/bindings.rs); re-exported so screens import from here.
@@ -268,4 +277,37 @@ export function importIcs(kind: ItemKind, scope: ScopeInput, zone: string): Prom
 /** Asks where to save (a native dialog) and writes the plan as .ics. Null when cancelled. */
 export function exportIcs(): Promise<IcsExportView | null> {
   return call<IcsExportView | null>('export_ics', {});
+}
+
+// ---- update wizard (types in ../wizard/types.ts) ----
+
+/** Every product with the versions an update may go to (only higher than some device has) and the versions run now. */
+export function updateChoices(): Promise<ProductChoicesView[]> {
+  return call<ProductChoicesView[]>('update_choices', {});
+}
+
+/** The devices the chosen products and versions apply to, by name. Errors name the field (`targets[1].version` …). */
+export function planDevices(targets: TargetInput[]): Promise<PlanDeviceView[]> {
+  return call<PlanDeviceView[]>('plan_devices', { targets });
+}
+
+/** Checks a plan as Approve would, writing nothing: conflicts per device and the module changes. Refusals name
+ *  their field (`title`, `to`, `devices[3].at` …). */
+export function checkPlan(plan: PlanInput): Promise<PlanCheck> {
+  return call<PlanCheck>('check_plan', { plan });
+}
+
+/** The default estimated duration for `products` on `devices` devices, and what it is based on. */
+export function learnedDuration(products: string[], devices: number): Promise<LearnedDurationView> {
+  return call<LearnedDurationView>('learned_duration', { products, devices });
+}
+
+/** The earliest conflict-free window of `minutes` from `earliest` (RFC 3339) for all `devices` (and each one's own). */
+export function suggestSlot(devices: number[], minutes: number, earliest: string, perDevice: boolean): Promise<SlotSuggestion> {
+  return call<SlotSuggestion>('suggest_slot', { devices, minutes, earliest, perDevice });
+}
+
+/** Writes the plan as an update and approves it (configurations first, then deployments); admins only. The new update's id. */
+export function approvePlan(plan: PlanInput): Promise<number> {
+  return call<number>('approve_plan', { plan });
 }

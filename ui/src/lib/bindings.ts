@@ -212,3 +212,100 @@ export type IcsEventView = { index: number, uid: string | null, summary: string 
 export type IcsImportReportView = { file: string, imported: number, skipped: number, events: Array<IcsEventView>, };
 
 export type IcsExportView = { path: string, items: number, updates: number, };
+
+export type VersionChoiceView = { version: string, 
+/**
+ * Devices that could take it.
+ */
+eligible: number, };
+
+export type RunningCount = { 
+/**
+ * `None`: configured, not running the product yet.
+ */
+version: string | null, devices: number, };
+
+export type ProductChoicesView = { product: string, 
+/**
+ * Only versions some device is below, newest first.
+ */
+versions: Array<VersionChoiceView>, 
+/**
+ * How many devices run which version now, newest first.
+ */
+running: Array<RunningCount>, };
+
+export type TargetInput = { product: string, version: string, };
+
+export type PlanTargetView = { product: string, version: string, configured: string | null, deployed: string | null, configured_older: boolean, deployed_older: boolean, };
+
+export type PlanDeviceView = { id: number, name: string, site: string | null, labels: { [key in string]: string }, reach: Reachability, last_seen: string | null, targets: Array<PlanTargetView>, 
+/**
+ * An update it is part of that has not finished on it.
+ */
+unfinished: number | null, };
+
+export type DeployChoice = "config_only" | "now" | "at";
+
+export type PlanDeviceInput = { id: number, option: DeployChoice, 
+/**
+ * RFC 3339; for `at` only.
+ */
+at: string | null, };
+
+export type PlanInput = { targets: Array<TargetInput>, title: string, 
+/**
+ * RFC 3339.
+ */
+from: string, 
+/**
+ * The estimated end, RFC 3339.
+ */
+to: string, devices: Array<PlanDeviceInput>, };
+
+export type ConflictView = { device: number, 
+/**
+ * `item`, `update` or `outside_windows`.
+ */
+with: string, 
+/**
+ * The downtime, window or freeze, or the update, it meets.
+ */
+title: string | null, words: string, from: string, to: string, };
+
+export type LearnedDurationView = { minutes: number, 
+/**
+ * Finished updates it is the median of; 0 for the fixed default.
+ */
+based_on: number, basis: string, };
+
+export type SlotView = { from: string, to: string, };
+
+export type SlotSuggestion = { together: SlotView | null, per_device: Array<DeviceSlotView>, };
+
+export type DeviceSlotView = { device: number, slot: SlotView | null, };
+
+export type ModuleOpView = { 
+/**
+ * `added`, `removed` or `modified`.
+ */
+op: string, module: string, 
+/**
+ * The version it had (removed, modified).
+ */
+from: string | null, 
+/**
+ * The version it gets (added, modified).
+ */
+to: string | null, };
+
+export type ProductChangesView = { product: string, from: string | null, to: string, ops: Array<ModuleOpView>, };
+
+export type ChangeSetsView = { sets: Array<Array<ProductChangesView>>, devices: Array<[number, number]>, };
+
+export type PlanCheck = { 
+/**
+ * Each device's conflicts over its own time (the window, or from its
+ * deploy time to the window's end).
+ */
+conflicts: Array<ConflictView>, changes: ChangeSetsView, };
