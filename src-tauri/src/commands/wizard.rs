@@ -81,7 +81,6 @@ pub(crate) async fn check_plan(
         })
     })
     .await
-    .map_err(IpcError::from)
 }
 
 /// The default estimated duration of an update of `products` on `devices`
