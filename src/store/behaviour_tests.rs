@@ -87,11 +87,11 @@ fn erp() -> ProductName {
     ProductName::parse("product", "acme-erp").unwrap()
 }
 
-fn v(s: &str) -> Version {
+pub(super) fn v(s: &str) -> Version {
     Version::parse(s).unwrap()
 }
 
-fn add_device(store: &Store, name: &str, site: &str, erp_version: &str) -> DeviceId {
+pub(super) fn add_device(store: &Store, name: &str, site: &str, erp_version: &str) -> DeviceId {
     store
         .add_device(
             &admin(),

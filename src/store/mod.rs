@@ -400,3 +400,5 @@ mod behaviour_tests;
 mod device_admin_tests;
 #[cfg(test)]
 mod token_tests;
+#[cfg(test)]
+mod update_plan_tests;
