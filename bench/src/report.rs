@@ -307,6 +307,18 @@ fn rows(r: &Map<String, Value>) -> Vec<Row> {
             "≤ 200 ms",
             at_most(render, 200.0),
         ));
+        if app.get("wizard").is_some() {
+            let devices = num(app, &["wizard", "devices_render_ms"]);
+            rows.push(row(
+                &format!(
+                    "app: wizard step Devices with {} devices, first render",
+                    fmt(num(app, &["wizard", "devices"]), 0)
+                ),
+                format!("{} ms", fmt(devices, 1)),
+                "≤ 200 ms",
+                at_most(devices, 200.0),
+            ));
+        }
     }
     for (phase, v) in r {
         if let Some(e) = v.get("failed").and_then(Value::as_str) {

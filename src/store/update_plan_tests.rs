@@ -1,7 +1,7 @@
 //! What planning an update reads: offered versions, the devices targets
 //! apply to, a dry run that writes nothing, and module changes per device.
 
-use super::behaviour_tests::{add_device, admin, count, fixture, request, seeded, t, v};
+use super::behaviour_tests::{add_device, admin, count, request, seeded, t, v};
 use crate::domain::{
     DeployOption, NewTarget, NewUpdate, PendingChange, ProductName, UpdateId, ValidationError,
 };

@@ -7,25 +7,10 @@ use std::time::Duration;
 
 use rollwright::domain::{Action, Actor, AuditOutcome, Role};
 use rollwright::store::{AuditFilter, Store};
-use serde_json::{json, Value};
+use serde_json::json;
 use thirtyfour::prelude::*;
 
 use crate::harness::App;
-
-/// Calls a command the way the page does, past the UI, and returns
-/// `{"ok": answer}` or `{"err": error}`.
-async fn invoke(app: &App, command: &str, args: Value) -> anyhow::Result<Value> {
-    let answer = app
-        .driver
-        .execute_async(
-            "const [cmd, args, done] = arguments;
-             window.__TAURI_INTERNALS__.invoke(cmd, args)
-               .then(ok => done({ ok: ok ?? null }), err => done({ err }));",
-            vec![json!(command), args],
-        )
-        .await?;
-    Ok(answer.json().clone())
-}
 
 fn store(app: &App) -> anyhow::Result<Store> {
     let secrets = rollwright::secrets::file_store(app.data_dir())?;
@@ -75,7 +60,9 @@ async fn an_admin_grants_a_role_and_finds_it_in_the_verified_audit_log() -> anyh
     );
 
     // Crafted calls get field-level errors, and write nothing but the log.
-    let bad_role = invoke(&app, "grant_role", json!({"name": "dan", "role": "root"})).await?;
+    let bad_role = app
+        .invoke("grant_role", json!({"name": "dan", "role": "root"}))
+        .await?;
     assert_eq!(bad_role["err"]["code"], "invalid_input", "{bad_role}");
     assert!(
         bad_role["err"]["message"]
@@ -84,14 +71,16 @@ async fn an_admin_grants_a_role_and_finds_it_in_the_verified_audit_log() -> anyh
             .starts_with("role: "),
         "{bad_role}"
     );
-    let empty = invoke(&app, "grant_role", json!({"name": " ", "role": "admin"})).await?;
+    let empty = app
+        .invoke("grant_role", json!({"name": " ", "role": "admin"}))
+        .await?;
     assert_eq!(empty["err"]["code"], "invalid_input", "{empty}");
     assert!(empty["err"]["message"]
         .as_str()
         .unwrap()
         .starts_with("name: "));
     let query = json!({"actor": null, "action": "update.delete", "outcome": null, "text": null, "before": null});
-    let bad_filter = invoke(&app, "audit_log", json!({ "query": query })).await?;
+    let bad_filter = app.invoke("audit_log", json!({ "query": query })).await?;
     assert_eq!(bad_filter["err"]["code"], "invalid_input", "{bad_filter}");
     assert!(bad_filter["err"]["message"]
         .as_str()
@@ -101,7 +90,9 @@ async fn an_admin_grants_a_role_and_finds_it_in_the_verified_audit_log() -> anyh
     assert_eq!(users, vec!["carol".to_owned(), me()]);
 
     // The webview may call the app's own commands, not plugins' (lockdown).
-    let plugin = invoke(&app, "plugin:dialog|open", json!({"options": {}})).await?;
+    let plugin = app
+        .invoke("plugin:dialog|open", json!({"options": {}}))
+        .await?;
     assert!(
         plugin["err"].to_string().contains("not allowed"),
         "{plugin}"
@@ -140,13 +131,17 @@ async fn a_viewer_sees_why_and_a_crafted_call_is_forbidden() -> anyhow::Result<(
     app.screenshot("access-viewer").await?;
 
     let me = me();
-    let refused = invoke(&app, "grant_role", json!({"name": me, "role": "admin"})).await?;
+    let refused = app
+        .invoke("grant_role", json!({"name": me, "role": "admin"}))
+        .await?;
     assert_eq!(refused["err"]["code"], "forbidden", "{refused}");
     assert_eq!(
         refused["err"]["message"],
         format!("{me} is a viewer; only an admin may grant or revoke roles")
     );
-    let refused = invoke(&app, "revoke_role", json!({"name": "someone-else"})).await?;
+    let refused = app
+        .invoke("revoke_role", json!({"name": "someone-else"}))
+        .await?;
     assert_eq!(refused["err"]["code"], "forbidden", "{refused}");
 
     let store = store(&app)?;

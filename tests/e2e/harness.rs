@@ -115,6 +115,25 @@ impl App {
         Ok(path)
     }
 
+    /// Calls a command the way the page does, past the UI, and returns
+    /// `{"ok": answer}` or `{"err": error}`.
+    pub async fn invoke(
+        &self,
+        command: &str,
+        args: serde_json::Value,
+    ) -> anyhow::Result<serde_json::Value> {
+        let answer = self
+            .driver
+            .execute_async(
+                "const [cmd, args, done] = arguments;
+                 window.__TAURI_INTERNALS__.invoke(cmd, args)
+                   .then(ok => done({ ok: ok ?? null }), err => done({ err }));",
+                vec![serde_json::json!(command), args],
+            )
+            .await?;
+        Ok(answer.json().clone())
+    }
+
     pub async fn stop(self) -> anyhow::Result<()> {
         self.driver.quit().await?;
         Ok(())

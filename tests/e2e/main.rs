@@ -10,6 +10,7 @@ mod calendar;
 mod harness;
 mod landscape;
 mod notifications;
+mod wizard;
 mod x11;
 
 use harness::App;

@@ -1,0 +1,511 @@
+//! The update wizard in the real app: two products to three devices of a
+//! fleet simulator on loopback with mixed options, a downgrade neither
+//! offered nor accepted through a crafted call, a window refused at its
+//! field, a conflict cleared by Suggest slot, and the time step Devices takes
+//! to show 10,000 devices.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, Duration as Span, Local, Utc};
+use rollwright::agent_client::{AgentClient, ClientOptions};
+use rollwright::domain::{
+    Actor, DeviceUpdateStatus, DowntimeKind, NewDevice, NewDowntime, Scope, ValidDevice,
+};
+use rollwright::store::Store;
+use rollwright_agent::fleet::FleetSpec;
+use rollwright_agent::{Fleet, FleetConfig, Token};
+use serde_json::{json, Value};
+use thirtyfour::prelude::*;
+
+use crate::harness::App;
+
+const TOKEN: &str = "e2e-wizard-token";
+
+/// The app's database in `dir`, as the app opens it (file secrets).
+fn store(dir: &Path) -> anyhow::Result<Store> {
+    let secrets = rollwright::secrets::file_store(dir)?;
+    Ok(Store::open(&dir.join("rollwright.sqlite3"), secrets)?)
+}
+
+fn me() -> anyhow::Result<Actor> {
+    Ok(rollwright::os_user::os_actor()?)
+}
+
+/// acme-erp 2.3.0 and 2.4.0, edge-gateway 1.0.0 to 1.2.0.
+fn catalog(db: &Store) -> anyhow::Result<()> {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/manifests");
+    for file in [
+        "acme-erp-2.3.0",
+        "acme-erp-2.4.0",
+        "edge-gateway-1.0.0",
+        "edge-gateway-1.1.0",
+        "edge-gateway-1.2.0",
+    ] {
+        let m = rollwright::manifest_file::read_manifest(&fixtures.join(format!("{file}.toml")))?;
+        db.import_manifest(&me()?, &m, Utc::now())?;
+    }
+    Ok(())
+}
+
+/// (name, site, products as `product=version`).
+type DeviceSpec<'a> = (&'a str, &'a str, &'a [&'a str]);
+
+/// gw-berlin-1 and gw-munich-1 run acme-erp and edge-gateway;
+/// erp-berlin-2 runs acme-erp only.
+const DEVICES: [DeviceSpec<'static>; 3] = [
+    ("erp-berlin-2", "berlin", &["acme-erp=2.3.0"]),
+    (
+        "gw-berlin-1",
+        "berlin",
+        &["acme-erp=2.3.0", "edge-gateway=1.1.0"],
+    ),
+    (
+        "gw-munich-1",
+        "munich",
+        &["acme-erp=2.3.0", "edge-gateway=1.1.0"],
+    ),
+];
+
+fn device(name: &str, site: &str, url: String, products: &[&str]) -> anyhow::Result<ValidDevice> {
+    Ok(NewDevice {
+        name: name.into(),
+        agent_url: url,
+        agent_token: TOKEN.into(),
+        tls_fingerprint: None,
+        labels: vec![format!("site={site}")],
+        products: products
+            .iter()
+            .map(|p| {
+                let (product, version) = p.split_once('=').expect("product=version");
+                (
+                    product.to_owned(),
+                    (Some(version.to_owned()), Some(version.to_owned())),
+                )
+            })
+            .collect(),
+    }
+    .validate()?)
+}
+
+/// The three devices, served by a fleet simulator on loopback, and their
+/// agents' base URLs by name.
+async fn fleet_landscape(db: &Store) -> anyhow::Result<Vec<(String, String)>> {
+    let specs: Vec<String> = DEVICES
+        .iter()
+        .map(|(name, site, products)| {
+            let products: Vec<String> = products
+                .iter()
+                .map(|p| {
+                    let (product, version) = p.split_once('=').expect("product=version");
+                    format!(r#""{product}": {{"version": "{version}"}}"#)
+                })
+                .collect();
+            format!(
+                r#"{{"name": "{name}", "labels": {{"site": "{site}"}}, "products": {{{}}}}}"#,
+                products.join(", ")
+            )
+        })
+        .collect();
+    let mut config = FleetConfig::new(DEVICES.len());
+    config.spec = Some(FleetSpec::parse(&format!(
+        r#"{{"devices": [{}]}}"#,
+        specs.join(", ")
+    ))?);
+    let fleet = Fleet::new(config)?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(rollwright_agent::serve(
+        listener,
+        rollwright_agent::fleet_app(fleet, Token::new(TOKEN)?),
+    ));
+    let mut urls = Vec::new();
+    for (n, (name, site, products)) in DEVICES.iter().enumerate() {
+        let url = format!("http://{addr}/devices/dev-{n:05}");
+        db.add_device(&me()?, &device(name, site, url.clone(), products)?)?;
+        urls.push((name.to_string(), url));
+    }
+    Ok(urls)
+}
+
+/// What a datetime-local input holds for `t`: local wall clock to the minute.
+fn local_input(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Local).format("%Y-%m-%dT%H:%M").to_string()
+}
+
+async fn click(app: &App, css: &str) -> anyhow::Result<()> {
+    app.wait_for(By::Css(css)).await?.click().await?;
+    Ok(())
+}
+
+/// Sets an input's or a select's value as a script would and tells Svelte
+/// (datetime-local inputs take typed text unreliably).
+async fn set(app: &App, css: &str, value: &str) -> anyhow::Result<()> {
+    let el = app.wait_for(By::Css(css)).await?;
+    app.driver
+        .execute(
+            "arguments[0].value = arguments[1];
+             arguments[0].dispatchEvent(new Event('input', { bubbles: true }));
+             arguments[0].dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![el.to_json()?, Value::String(value.to_owned())],
+        )
+        .await?;
+    Ok(())
+}
+
+async fn text(app: &App, css: &str) -> anyhow::Result<String> {
+    let el = app.wait_for(By::Css(css)).await?;
+    Ok(el.prop("textContent").await?.unwrap_or_default())
+}
+
+/// The option values of a select.
+async fn options(app: &App, css: &str) -> anyhow::Result<Vec<String>> {
+    let select = app.wait_for(By::Css(css)).await?;
+    let mut out = Vec::new();
+    for o in select.find_all(By::Tag("option")).await? {
+        out.push(o.value().await?.unwrap_or_default());
+    }
+    Ok(out)
+}
+
+async fn open_wizard(app: &App) -> anyhow::Result<()> {
+    click(app, "[data-nav='wizard']").await?;
+    app.wait_for(By::Css("[data-wizard][data-wizard-step='products']"))
+        .await?;
+    Ok(())
+}
+
+/// Products chosen at their newest offered version, then Next.
+async fn choose(app: &App, products: &[&str]) -> anyhow::Result<()> {
+    for p in products {
+        click(app, &format!("[data-product-include='{p}']")).await?;
+    }
+    Ok(())
+}
+
+async fn next(app: &App, step: &str) -> anyhow::Result<()> {
+    click(app, "[data-wizard-next]").await?;
+    app.wait_for(By::Css(format!("[data-wizard][data-wizard-step='{step}']")))
+        .await?;
+    Ok(())
+}
+
+/// The plan's check settled in `state` (clear, conflicts or refused).
+async fn plan_state(app: &App, state: &str) -> anyhow::Result<()> {
+    app.wait_for(By::Css(format!("[data-plan-state='{state}']")))
+        .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn two_products_go_to_three_devices_with_mixed_options() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = store(dir.path())?;
+    catalog(&db)?;
+    let urls = fleet_landscape(&db).await?;
+    drop(db);
+    let app = App::start_with(dir).await?;
+    open_wizard(&app).await?;
+
+    // Only versions above what some device has are offered.
+    assert_eq!(
+        options(&app, "[data-version-select='edge-gateway']").await?,
+        ["1.2.0"]
+    );
+    assert_eq!(
+        options(&app, "[data-version-select='acme-erp']").await?,
+        ["2.4.0"]
+    );
+    let running = text(&app, "[data-running='edge-gateway']").await?;
+    assert!(
+        running.contains("2") && running.contains("1.1.0"),
+        "{running}"
+    );
+    choose(&app, &["acme-erp", "edge-gateway"]).await?;
+    app.screenshot("wizard-1-products").await?;
+
+    // A downgrade asked for past the UI is refused by the core, by field.
+    let now = Utc::now();
+    let db = store(app.data_dir())?;
+    let gateway = db.device_by_name("gw-berlin-1")?.expect("gw-berlin-1").id.0;
+    let crafted = app
+        .invoke(
+            "approve_plan",
+            json!({"plan": {
+                "targets": [{"product": "edge-gateway", "version": "1.0.0"}],
+                "title": "Down we go",
+                "from": now.to_rfc3339(),
+                "to": (now + Span::hours(1)).to_rfc3339(),
+                "devices": [{"id": gateway, "option": "now", "at": null}],
+            }}),
+        )
+        .await?;
+    assert_eq!(crafted["err"]["code"], "invalid_input", "{crafted}");
+    assert_eq!(crafted["err"]["field"], "devices[0]", "{crafted}");
+    let message = crafted["err"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("not eligible for edge-gateway"),
+        "{message}"
+    );
+    assert!(db.recent_updates(10)?.is_empty(), "nothing was written");
+
+    next(&app, "devices").await?;
+    app.wait_for(By::Css(
+        "[data-plan-devices][data-state='data'][data-count='3']",
+    ))
+    .await?;
+    click(&app, "[data-select-all]").await?;
+    assert!(text(&app, "[data-selected-count]").await?.contains('3'));
+    app.screenshot("wizard-2-devices").await?;
+
+    next(&app, "deployment").await?;
+    let from = Utc::now();
+    // At the start of a minute at least a minute ahead, so it is not past
+    // when the check runs.
+    let at = from + Span::minutes(2);
+    set(
+        &app,
+        "[data-plan-field='title']",
+        "ERP 2.4 and gateways 1.2",
+    )
+    .await?;
+    set(&app, "[data-plan-field='from']", &local_input(from)).await?;
+    set(
+        &app,
+        "[data-plan-field='to']",
+        &local_input(from + Span::hours(2)),
+    )
+    .await?;
+    set(
+        &app,
+        "[data-plan-row='gw-berlin-1'] [data-plan-option]",
+        "now",
+    )
+    .await?;
+    set(
+        &app,
+        "[data-plan-row='erp-berlin-2'] [data-plan-option]",
+        "config_only",
+    )
+    .await?;
+    set(
+        &app,
+        "[data-plan-row='gw-munich-1'] [data-plan-option]",
+        "at",
+    )
+    .await?;
+    set(
+        &app,
+        "[data-plan-row='gw-munich-1'] [data-plan-at]",
+        &local_input(at),
+    )
+    .await?;
+    plan_state(&app, "clear").await?;
+    app.screenshot("wizard-3-deployment").await?;
+
+    next(&app, "finalize").await?;
+    app.wait_for(By::Css("[data-change-group]")).await?;
+    for (option, n) in [("now", "1"), ("config_only", "1"), ("at", "1")] {
+        let counted = text(&app, &format!("[data-option-count='{option}']")).await?;
+        assert!(counted.contains(n), "{option}: {counted}");
+    }
+    let ops = app.driver.find_all(By::Css("[data-op='modified']")).await?;
+    assert!(!ops.is_empty(), "module changes are listed");
+    app.screenshot("wizard-4-finalize").await?;
+
+    click(&app, "[data-approve]").await?;
+    click(&app, "[data-confirm='confirm']").await?;
+    let row = app
+        .wait_for(By::Css("tr[data-update][data-focused]"))
+        .await?;
+    let id: i64 = row.attr("data-update").await?.unwrap_or_default().parse()?;
+
+    // The engine ran what was chosen: the `now` device runs both targets,
+    // the config-only one is told but still runs what it ran, and the `at`
+    // one waits for its time.
+    let update = rollwright::domain::UpdateId(id);
+    let expected = [
+        ("gw-berlin-1", DeviceUpdateStatus::Succeeded),
+        ("erp-berlin-2", DeviceUpdateStatus::Configured),
+        ("gw-munich-1", DeviceUpdateStatus::Scheduled),
+    ];
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let dus = db.device_updates_of(update)?;
+        let mut got = Vec::new();
+        for du in &dus {
+            let name = db.device(du.device)?.expect("device").name;
+            got.push((name, du.status));
+        }
+        got.sort();
+        let mut want: Vec<(String, DeviceUpdateStatus)> =
+            expected.iter().map(|(n, s)| (n.to_string(), *s)).collect();
+        want.sort();
+        if got == want {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "device updates: {got:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let agent = |name: &str| {
+        let url = &urls.iter().find(|(n, _)| n == name).expect("device").1;
+        AgentClient::new(url, TOKEN, None, &ClientOptions::default())
+    };
+    let gw = agent("gw-berlin-1")?.device().await?;
+    assert_eq!(
+        gw.products["acme-erp"].deployed_version.as_deref(),
+        Some("2.4.0")
+    );
+    assert_eq!(
+        gw.products["edge-gateway"].deployed_version.as_deref(),
+        Some("1.2.0")
+    );
+    let erp = agent("erp-berlin-2")?.device().await?;
+    assert_eq!(
+        erp.products["acme-erp"].configured_version.as_deref(),
+        Some("2.4.0")
+    );
+    assert_eq!(
+        erp.products["acme-erp"].deployed_version.as_deref(),
+        Some("2.3.0")
+    );
+    assert!(!erp.products.contains_key("edge-gateway"));
+    let counts = text(&app, &format!("tr[data-update='{id}']")).await?;
+    assert!(counts.contains("1 succeeded"), "{counts}");
+    app.screenshot("wizard-5-status").await?;
+    app.stop().await
+}
+
+#[tokio::test]
+async fn a_bad_window_is_refused_at_its_field_and_suggest_slot_clears_a_conflict(
+) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = store(dir.path())?;
+    catalog(&db)?;
+    for (name, site, products) in DEVICES {
+        let url = format!("http://127.0.0.1:9/devices/{name}");
+        db.add_device(&me()?, &device(name, site, url, products)?)?;
+    }
+    // A freeze over the next three hours, everywhere.
+    let now = Utc::now();
+    let freeze_end = now + Span::hours(3);
+    db.add_downtime(
+        &me()?,
+        NewDowntime::once(
+            DowntimeKind::Freeze,
+            "Quarter close",
+            now - Span::hours(1),
+            freeze_end,
+            Scope::All,
+        ),
+    )?;
+    drop(db);
+    let app = App::start_with(dir).await?;
+    open_wizard(&app).await?;
+    choose(&app, &["acme-erp"]).await?;
+    next(&app, "devices").await?;
+    app.wait_for(By::Css(
+        "[data-plan-devices][data-state='data'][data-count='3']",
+    ))
+    .await?;
+    click(&app, "[data-select-all]").await?;
+    next(&app, "deployment").await?;
+    set(&app, "[data-plan-field='title']", "ERP 2.4").await?;
+    set(&app, "[data-plan-field='from']", &local_input(now)).await?;
+
+    // An end before the start is refused at the end's field.
+    set(
+        &app,
+        "[data-plan-field='to']",
+        &local_input(now - Span::hours(1)),
+    )
+    .await?;
+    plan_state(&app, "refused").await?;
+    let error = text(&app, "[data-field-error='to']").await?;
+    assert!(error.contains("must be after from"), "{error}");
+    app.screenshot("wizard-window-refused").await?;
+
+    // Inside the freeze: every device conflicts with it.
+    set(
+        &app,
+        "[data-plan-field='to']",
+        &local_input(now + Span::hours(1)),
+    )
+    .await?;
+    plan_state(&app, "conflicts").await?;
+    let conflicts = app.wait_for(By::Css("[data-window-conflicts]")).await?;
+    assert_eq!(conflicts.attr("data-count").await?.as_deref(), Some("3"));
+    let first = text(&app, "[data-plan-row='erp-berlin-2'] [data-conflict]").await?;
+    assert!(first.contains("Quarter close"), "{first}");
+    app.screenshot("wizard-conflict").await?;
+
+    click(&app, "[data-suggest-slot]").await?;
+    plan_state(&app, "clear").await?;
+    let from = app
+        .wait_for(By::Css("[data-plan-field='from']"))
+        .await?
+        .value()
+        .await?
+        .unwrap_or_default();
+    assert!(
+        from.as_str() >= local_input(freeze_end).as_str(),
+        "moved past the freeze ({}): {from}",
+        local_input(freeze_end)
+    );
+    app.screenshot("wizard-conflict-cleared").await?;
+    app.stop().await
+}
+
+#[tokio::test]
+async fn figures_step_devices_shows_10000_devices() -> anyhow::Result<()> {
+    const DEVICES: usize = 10_000;
+    let dir = tempfile::tempdir()?;
+    let db = store(dir.path())?;
+    catalog(&db)?;
+    let rows: Vec<ValidDevice> = (0..DEVICES)
+        .map(|i| {
+            device(
+                &format!("edge-{i:05}"),
+                &format!("site-{:02}", i % 40),
+                format!("http://127.0.0.1:9/devices/edge-{i:05}"),
+                &["acme-erp=2.3.0"],
+            )
+        })
+        .collect::<Result<_, _>>()?;
+    db.import_devices(&me()?, &rows)?;
+    drop(db);
+
+    let app = App::start_with(dir).await?;
+    open_wizard(&app).await?;
+    choose(&app, &["acme-erp"]).await?;
+    next(&app, "devices").await?;
+    app.wait_for(By::Css(format!(
+        "[data-plan-devices][data-state='data'][data-count='{DEVICES}']"
+    )))
+    .await?;
+    let measured = app
+        .driver
+        .execute(
+            "const m = performance.getEntriesByName('wizard-devices-render', 'measure');
+             return m.length ? m[0].duration : null;",
+            vec![],
+        )
+        .await?;
+    let ms = measured
+        .json()
+        .as_f64()
+        .expect("the page measured step Devices");
+    assert!(ms > 0.0 && ms.is_finite(), "{ms}");
+    app.screenshot("wizard-devices-10000").await?;
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-figures");
+    std::fs::create_dir_all(&out)?;
+    std::fs::write(
+        out.join("wizard.json"),
+        json!({ "devices": DEVICES, "devices_render_ms": ms }).to_string(),
+    )?;
+    println!("wizard step Devices, {DEVICES} devices: {ms:.1} ms");
+    app.stop().await
+}
