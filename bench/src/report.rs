@@ -307,6 +307,18 @@ fn rows(r: &Map<String, Value>) -> Vec<Row> {
             "≤ 200 ms",
             at_most(render, 200.0),
         ));
+        if app.get("landscape").is_some() {
+            let peak = num(app, &["landscape", "pss_peak_mib"]);
+            rows.push(row(
+                &format!(
+                    "app: landscape scrolled over {} devices, PSS of app + WebKit (peak)",
+                    fmt(num(app, &["landscape", "devices"]), 0)
+                ),
+                format!("{} MiB", fmt(peak, 1)),
+                "< 150 MB",
+                at_most(peak, 150.0 * 1e6 / 1048576.0),
+            ));
+        }
         if app.get("wizard").is_some() {
             let devices = num(app, &["wizard", "devices_render_ms"]);
             rows.push(row(

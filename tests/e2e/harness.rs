@@ -115,6 +115,66 @@ impl App {
         Ok(path)
     }
 
+    /// The memory of the app and its WebKit processes (every process below
+    /// tauri-driver but the WebDriver servers), in KiB: the sum of their
+    /// proportional set sizes, so libraries they share count once.
+    pub fn app_pss_kib(&self) -> anyhow::Result<u64> {
+        let root = self._tauri_driver.0.id();
+        let mut parent_of = std::collections::HashMap::new();
+        let mut names = std::collections::HashMap::new();
+        for entry in std::fs::read_dir("/proc")? {
+            let Ok(pid) = entry?.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                continue;
+            };
+            // "pid (comm) state ppid …": the name may hold spaces, so split after ')'.
+            let Some((head, rest)) = stat.rsplit_once(')') else {
+                continue;
+            };
+            let ppid: u32 = rest
+                .split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            parent_of.insert(pid, ppid);
+            names.insert(pid, head.split_once('(').map_or("", |(_, n)| n).to_owned());
+        }
+        let below = |mut pid: u32| {
+            while let Some(&parent) = parent_of.get(&pid) {
+                if parent == root {
+                    return true;
+                }
+                if parent <= 1 {
+                    return false;
+                }
+                pid = parent;
+            }
+            false
+        };
+        let mut total = 0;
+        for (&pid, name) in &names {
+            if pid == root || !below(pid) || name.starts_with("WebKitWebDriver") {
+                continue;
+            }
+            let Ok(rollup) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) else {
+                continue;
+            };
+            let kib: u64 = rollup
+                .lines()
+                .find_map(|l| l.strip_prefix("Pss:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                .unwrap_or(0);
+            if std::env::var_os("ROLLWRIGHT_E2E_MEMORY_DEBUG").is_some() {
+                eprintln!("pss {pid} {name} {kib} KiB");
+            }
+            total += kib;
+        }
+        anyhow::ensure!(total > 0, "found no app process below tauri-driver {root}");
+        Ok(total)
+    }
+
     /// Calls a command the way the page does, past the UI, and returns
     /// `{"ok": answer}` or `{"err": error}`.
     pub async fn invoke(
