@@ -130,6 +130,16 @@ async fn a_viewer_sees_why_and_a_crafted_call_is_forbidden() -> anyhow::Result<(
     tokio::time::sleep(Duration::from_millis(300)).await;
     app.screenshot("access-viewer").await?;
 
+    // The wizard is read-only for a viewer, saying why.
+    d.find(By::Css("[data-nav='wizard']"))
+        .await?
+        .click()
+        .await?;
+    let denied = app.wait_for(By::Css("[data-wizard] [data-denied]")).await?;
+    let why = denied.prop("textContent").await?.unwrap_or_default();
+    assert!(why.contains("Only an admin"), "{why:?}");
+    app.screenshot("wizard-viewer").await?;
+
     let me = me();
     let refused = app
         .invoke("grant_role", json!({"name": me, "role": "admin"}))
@@ -143,6 +153,15 @@ async fn a_viewer_sees_why_and_a_crafted_call_is_forbidden() -> anyhow::Result<(
         .invoke("revoke_role", json!({"name": "someone-else"}))
         .await?;
     assert_eq!(refused["err"]["code"], "forbidden", "{refused}");
+    let refused = app
+        .invoke(
+            "approve_plan",
+            json!({"plan": {"targets": [{"product": "acme-erp", "version": "2.4.0"}],
+                "title": "Sneaky", "from": "2030-01-01T10:00:00Z", "to": "2030-01-01T12:00:00Z",
+                "devices": [{"id": 1, "option": "now", "at": null}]}}),
+        )
+        .await?;
+    assert_eq!(refused["err"]["code"], "forbidden", "{refused}");
 
     let store = store(&app)?;
     assert_eq!(store.users()?.len(), 1, "nothing granted or revoked");
@@ -154,7 +173,10 @@ async fn a_viewer_sees_why_and_a_crafted_call_is_forbidden() -> anyhow::Result<(
         10,
     )?;
     let actions: Vec<Action> = on_record.iter().map(|e| e.record.action).collect();
-    assert_eq!(actions, vec![Action::RevokeRole, Action::GrantRole]);
+    assert_eq!(
+        actions,
+        vec![Action::CreateUpdate, Action::RevokeRole, Action::GrantRole]
+    );
     assert!(on_record.iter().all(|e| e.record.actor == me));
     // A viewer's app does not seed the demo into someone else's database.
     assert!(store.devices()?.is_empty());
