@@ -186,12 +186,14 @@ pub struct Eligible {
 impl ProductVersions {
     /// Whether `target` is an update for a device in this state.
     ///
-    /// Rules: a target below the configured version is a downgrade and is
-    /// refused even if the deployed version is older. Otherwise the target must
-    /// be above the configured or the deployed version (a device configured at
-    /// the target may still run an older one). A missing version counts as
-    /// lower only when the other one is known: a device with neither version
-    /// does not have the product and is not eligible.
+    /// Rules: a target below the configured version or below the deployed
+    /// version is a downgrade and is refused, whatever the other version.
+    /// Otherwise the target must be above the configured or the deployed
+    /// version (a device configured at the target may still run an older
+    /// one, and one updated by hand runs the target without being configured
+    /// at it). A missing version counts as lower only when the other one is
+    /// known: a device with neither version does not have the product and is
+    /// not eligible.
     pub fn check_target(&self, target: &Version) -> Result<Lower, NotHigher> {
         let refuse = || NotHigher {
             target: target.clone(),
@@ -201,7 +203,8 @@ impl ProductVersions {
         if self.configured.is_none() && self.deployed.is_none() {
             return Err(refuse());
         }
-        if self.configured.as_ref().is_some_and(|c| c > target) {
+        let above = |v: &Option<Version>| v.as_ref().is_some_and(|v| v > target);
+        if above(&self.configured) || above(&self.deployed) {
             return Err(refuse());
         }
         let below = |v: &Option<Version>| v.as_ref().is_none_or(|v| v < target);
@@ -342,6 +345,29 @@ mod tests {
         assert!(pv(Some("3.0.0"), Some("3.0.0"))
             .check_target(&v("3.0.0-rc.1"))
             .is_err());
+    }
+
+    #[test]
+    fn a_target_below_the_running_version_is_a_downgrade_whatever_the_configuration() {
+        for (configured, deployed) in [(Some("1.0.0"), "1.2.0"), (None, "1.2.0")] {
+            let e = pv(configured, Some(deployed))
+                .check_target(&v("1.1.0"))
+                .unwrap_err();
+            assert!(
+                e.to_string()
+                    .contains("lower than the deployed version 1.2.0"),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_device_updated_by_hand_is_eligible_only_to_be_configured_at_what_it_runs() {
+        assert_eq!(
+            pv(None, Some("1.1.0")).check_target(&v("1.1.0")),
+            Ok(Lower::Configured)
+        );
+        assert!(pv(None, Some("1.1.0")).check_target(&v("1.0.0")).is_err());
     }
 
     #[test]

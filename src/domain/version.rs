@@ -17,8 +17,8 @@ pub fn parse_version(field: &str, s: &str) -> Result<Version, ValidationError> {
     })
 }
 
-/// Why a target version is refused for one device: the device is already
-/// configured at or above it, and runs it or something newer.
+/// Why a target version is refused for one device: it would go below what
+/// the device is configured at or runs, or change neither.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct NotHigher {
     pub target: Version,
@@ -29,11 +29,16 @@ pub struct NotHigher {
 impl fmt::Display for NotHigher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let show = |v: &Option<Version>| v.as_ref().map_or("none".to_owned(), |v| v.to_string());
-        match &self.configured {
-            Some(c) if *c > self.target => write!(
+        match (&self.configured, &self.deployed) {
+            (Some(c), _) if *c > self.target => write!(
                 f,
                 "target {} is lower than the configured version {} (updates only go to a higher version)",
                 self.target, c
+            ),
+            (_, Some(d)) if *d > self.target => write!(
+                f,
+                "target {} is lower than the deployed version {} (updates only go to a higher version)",
+                self.target, d
             ),
             _ => write!(
                 f,
@@ -60,7 +65,7 @@ mod tests {
     }
 
     #[test]
-    fn a_refusal_says_downgrade_only_when_the_configured_version_is_above_the_target() {
+    fn a_refusal_says_downgrade_only_when_a_version_of_the_device_is_above_the_target() {
         let refusal = |configured: &str, deployed: &str| {
             NotHigher {
                 target: v("2.4.0"),
@@ -72,6 +77,10 @@ mod tests {
         assert_eq!(
             refusal("2.5.0", "2.0.0"),
             "target 2.4.0 is lower than the configured version 2.5.0 (updates only go to a higher version)"
+        );
+        assert_eq!(
+            refusal("2.3.0", "2.5.0"),
+            "target 2.4.0 is lower than the deployed version 2.5.0 (updates only go to a higher version)"
         );
         assert_eq!(
             refusal("2.4.0", "2.4.0"),

@@ -78,10 +78,9 @@ fn device(name: &str, site: &str, url: String, products: &[&str]) -> anyhow::Res
             .iter()
             .map(|p| {
                 let (product, version) = p.split_once('=').expect("product=version");
-                (
-                    product.to_owned(),
-                    (Some(version.to_owned()), Some(version.to_owned())),
-                )
+                // Running it, never configured: what the simulator's agents
+                // report, so the app's sync at start changes nothing.
+                (product.to_owned(), (None, Some(version.to_owned())))
             })
             .collect(),
     }
@@ -207,14 +206,17 @@ async fn two_products_go_to_three_devices_with_mixed_options() -> anyhow::Result
     let app = App::start_with(dir).await?;
     open_wizard(&app).await?;
 
-    // Only versions above what some device has are offered.
+    // Only versions above what some device has are offered. The agents
+    // report what runs and no configuration (the simulator installs without
+    // configuring), so the running versions are offered too, to configure
+    // the devices at what they run; 1.0.0, below what runs, never is.
     assert_eq!(
         options(&app, "[data-version-select='edge-gateway']").await?,
-        ["1.2.0"]
+        ["1.2.0", "1.1.0"]
     );
     assert_eq!(
         options(&app, "[data-version-select='acme-erp']").await?,
-        ["2.4.0"]
+        ["2.4.0", "2.3.0"]
     );
     let running = text(&app, "[data-running='edge-gateway']").await?;
     assert!(
@@ -373,8 +375,16 @@ async fn two_products_go_to_three_devices_with_mixed_options() -> anyhow::Result
         Some("2.3.0")
     );
     assert!(!erp.products.contains_key("edge-gateway"));
-    let counts = text(&app, &format!("tr[data-update='{id}']")).await?;
-    assert!(counts.contains("1 succeeded"), "{counts}");
+    // The status list follows the engine's events.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let row = text(&app, &format!("tr[data-update='{id}']")).await?;
+        if row.contains("1 succeeded") && row.contains("1 configured") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "status row: {row}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     app.screenshot("wizard-5-status").await?;
     app.stop().await
 }
