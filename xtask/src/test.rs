@@ -46,7 +46,7 @@ pub fn test() -> Result {
         cmd::npm(&ui).args(["run", "--silent", "check"]),
     )?;
     step("vitest", cmd::npm(&ui).args(["run", "--silent", "test"]))?;
-    end_to_end(&root, None)?;
+    end_to_end(&root, &root.join("target/debug/rollwright"), None)?;
 
     println!(
         "\nall tests passed in {:.0} s",
@@ -57,7 +57,9 @@ pub fn test() -> Result {
 
 /// The real app under Xvfb, driven through tauri-driver and WebKitWebDriver:
 /// every end-to-end test, or those whose name contains `filter`.
-pub fn end_to_end(root: &std::path::Path, filter: Option<&str>) -> Result {
+/// Runs the end-to-end tests (those matching `filter`) against the app
+/// binary `app`.
+pub fn end_to_end(root: &std::path::Path, app: &std::path::Path, filter: Option<&str>) -> Result {
     let driver = setup::tauri_driver_path().ok_or("tauri-driver is not installed")?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     step(
@@ -89,6 +91,6 @@ pub fn end_to_end(root: &std::path::Path, filter: Option<&str>) -> Result {
             .args(filter)
             .env("NO_AT_BRIDGE", "1")
             .env("TAURI_DRIVER", driver)
-            .env("ROLLWRIGHT_APP", root.join("target/debug/rollwright")),
+            .env("ROLLWRIGHT_APP", app),
     )
 }
