@@ -480,29 +480,23 @@ fn an_update_of_two_products_is_written_whole_or_not_at_all() {
         ],
         ..request(&ids)
     };
-    let before: Vec<i64> = [
-        "updates",
-        "update_targets",
-        "device_updates",
-        "device_update_targets",
-    ]
-    .iter()
-    .map(|t| count(&store, t))
-    .collect();
+    let rows = || -> Vec<i64> {
+        [
+            "updates",
+            "update_targets",
+            "device_updates",
+            "device_update_targets",
+        ]
+        .iter()
+        .map(|t| count(&store, t))
+        .collect()
+    };
+    let before = rows();
     let e = store
         .create_update(&admin(), two("9.9.9"), t(1))
         .unwrap_err();
     assert!(e.to_string().contains("targets[1].version"), "{e}");
-    let after: Vec<i64> = [
-        "updates",
-        "update_targets",
-        "device_updates",
-        "device_update_targets",
-    ]
-    .iter()
-    .map(|t| count(&store, t))
-    .collect();
-    assert_eq!(before, after, "nothing written");
+    assert_eq!(before, rows(), "nothing written");
 
     // None of the seeded devices has edge-gateway: each takes acme-erp only.
     let (u, dus) = store.create_update(&admin(), two("1.2.0"), t(1)).unwrap();

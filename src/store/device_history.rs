@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use serde::Serialize;
 
-use super::sql::{opt_time_col, time_col, version_col};
+use super::sql::{opt_time_col, target_col, time_col, version_col};
 use super::{Store, StoreError};
 use crate::domain::{
     DeviceId, DeviceUpdateId, DeviceUpdateStatus, ProductName, Target, UpdateId, Version,
@@ -160,12 +160,7 @@ fn with_targets(
             "SELECT product, version FROM device_update_targets
              WHERE device_update_id = ?1 ORDER BY position",
         )?
-        .query_map([&item.device_update], |r| {
-            Ok(Target {
-                product: r.get(0)?,
-                version: version_col(r, 1)?,
-            })
-        })?
+        .query_map([&item.device_update], |r| target_col(r, 0))?
         .collect::<Result<_, _>>()?;
     Ok(item)
 }

@@ -115,3 +115,15 @@ pub(super) fn from_ms(n: i64, i: usize) -> rusqlite::Result<DateTime<Utc>> {
 pub(super) fn bad_col(i: usize, msg: String) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, msg.into())
 }
+
+/// A product and version in columns `i` and `i + 1`: one target of an
+/// update or of a device update.
+pub(super) fn target_col(
+    r: &rusqlite::Row<'_>,
+    i: usize,
+) -> rusqlite::Result<crate::domain::Target> {
+    Ok(crate::domain::Target {
+        product: r.get(i)?,
+        version: version_col(r, i + 1)?,
+    })
+}

@@ -11,7 +11,9 @@ use uuid::Uuid;
 
 use super::devices::all_devices;
 use super::products::versions_of;
-use super::sql::{bad_col, ms, opt_time_col, opt_version, opt_version_col, time_col, version_col};
+use super::sql::{
+    bad_col, ms, opt_time_col, opt_version, opt_version_col, target_col, time_col, version_col,
+};
 use super::{Store, StoreError};
 use crate::domain::update::UpdateFacts;
 use crate::domain::{
@@ -404,12 +406,7 @@ pub(super) fn targets_of(
     let mut stmt = conn.prepare_cached(
         "SELECT product, version FROM update_targets WHERE update_id = ?1 ORDER BY position",
     )?;
-    let rows = stmt.query_map([update], |r| {
-        Ok(Target {
-            product: r.get(0)?,
-            version: version_col(r, 1)?,
-        })
-    })?;
+    let rows = stmt.query_map([update], |r| target_col(r, 0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

@@ -10,15 +10,7 @@ use rollwright::store::{AuditFilter, Store};
 use serde_json::json;
 use thirtyfour::prelude::*;
 
-use crate::harness::App;
-
-fn store(app: &App) -> anyhow::Result<Store> {
-    let secrets = rollwright::secrets::file_store(app.data_dir())?;
-    Ok(Store::open(
-        &app.data_dir().join("rollwright.sqlite3"),
-        secrets,
-    )?)
-}
+use crate::harness::{store_in, App};
 
 fn me() -> String {
     rollwright::os_user::os_actor()
@@ -86,7 +78,11 @@ async fn an_admin_grants_a_role_and_finds_it_in_the_verified_audit_log() -> anyh
         .as_str()
         .unwrap()
         .starts_with("action: "));
-    let users: Vec<String> = store(&app)?.users()?.into_iter().map(|u| u.name).collect();
+    let users: Vec<String> = store_in(app.data_dir())?
+        .users()?
+        .into_iter()
+        .map(|u| u.name)
+        .collect();
     assert_eq!(users, vec!["carol".to_owned(), me()]);
 
     // The webview may call the app's own commands, not plugins' (lockdown).
@@ -163,7 +159,7 @@ async fn a_viewer_sees_why_and_a_crafted_call_is_forbidden() -> anyhow::Result<(
         .await?;
     assert_eq!(refused["err"]["code"], "forbidden", "{refused}");
 
-    let store = store(&app)?;
+    let store = store_in(app.data_dir())?;
     assert_eq!(store.users()?.len(), 1, "nothing granted or revoked");
     let on_record = store.audit_log(
         &AuditFilter {

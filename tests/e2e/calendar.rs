@@ -14,17 +14,11 @@ use rollwright::store::Store;
 use serde_json::Value;
 use thirtyfour::prelude::*;
 
-use crate::harness::App;
-
-/// The app's database in `dir`, as the app opens it (file secrets).
-fn store(dir: &Path) -> anyhow::Result<Store> {
-    let secrets = rollwright::secrets::file_store(dir)?;
-    Ok(Store::open(&dir.join("rollwright.sqlite3"), secrets)?)
-}
+use crate::harness::{store_in, App};
 
 /// The demo seeded as the account the app runs as, so it is the admin.
 fn seeded_demo(dir: &Path) -> anyhow::Result<Store> {
-    let store = store(dir)?;
+    let store = store_in(dir)?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
@@ -153,7 +147,7 @@ async fn seeded_items_sit_in_their_rows_and_a_downtime_is_planned_through_the_di
         .click()
         .await?;
 
-    let db = store(app.data_dir())?;
+    let db = store_in(app.data_dir())?;
     let mut created = None;
     for _ in 0..50 {
         created = db
@@ -219,7 +213,7 @@ async fn an_ics_file_picked_in_the_dialog_adds_its_events() -> anyhow::Result<()
     assert!(text.contains("Core switch firmware"), "{text}");
     assert!(text.contains("rrule"), "the skipped event says why: {text}");
     app.screenshot("calendar-ics-report").await?;
-    let db = store(app.data_dir())?;
+    let db = store_in(app.data_dir())?;
     let imported: Vec<_> = db
         .downtimes_in(Utc::now(), Utc::now() + chrono::Duration::days(5))?
         .into_iter()
@@ -238,7 +232,7 @@ async fn an_ics_file_picked_in_the_dialog_adds_its_events() -> anyhow::Result<()
 async fn figures_month_view_renders_5000_items() -> anyhow::Result<()> {
     const ITEMS: usize = 5_000;
     let dir = tempfile::tempdir()?;
-    let db = store(dir.path())?;
+    let db = store_in(dir.path())?;
     let actor = rollwright::os_user::os_actor()?;
     let now = Utc::now();
     let month = now

@@ -230,3 +230,28 @@ fn wait_for_port(port: u16, limit: Duration) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Serves a fleet simulator on a free loopback port, for as long as the
+/// test's runtime lives; its devices are under `http://ADDR/devices/…`.
+pub async fn serve_fleet(
+    config: rollwright_agent::FleetConfig,
+    token: &str,
+) -> anyhow::Result<std::net::SocketAddr> {
+    let fleet = rollwright_agent::Fleet::new(config)?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(rollwright_agent::serve(
+        listener,
+        rollwright_agent::fleet_app(fleet, rollwright_agent::Token::new(token)?),
+    ));
+    Ok(addr)
+}
+
+/// The app's database in `dir`, opened as the app opens it (file secrets).
+pub fn store_in(dir: &Path) -> anyhow::Result<rollwright::store::Store> {
+    let secrets = rollwright::secrets::file_store(dir)?;
+    Ok(rollwright::store::Store::open(
+        &dir.join("rollwright.sqlite3"),
+        secrets,
+    )?)
+}

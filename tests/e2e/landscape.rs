@@ -9,10 +9,10 @@ use std::path::Path;
 use rollwright::domain::{ProductName, Version};
 use rollwright::store::Store;
 use rollwright_agent::fleet::FleetSpec;
-use rollwright_agent::{Fleet, FleetConfig, Token};
+use rollwright_agent::FleetConfig;
 use thirtyfour::prelude::*;
 
-use crate::harness::App;
+use crate::harness::{serve_fleet, store_in, App};
 
 const TOKEN: &str = "e2e-fleet-token";
 
@@ -25,13 +25,7 @@ async fn fleet() -> anyhow::Result<String> {
                 {"name": "inspector-core", "version": "1.9.0"},
                 {"name": "model-pack", "version": "2026.10"}]}}}]}"#,
     )?);
-    let fleet = Fleet::new(config)?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    tokio::spawn(rollwright_agent::serve(
-        listener,
-        rollwright_agent::fleet_app(fleet, Token::new(TOKEN)?),
-    ));
+    let addr = serve_fleet(config, TOKEN).await?;
     Ok(format!("http://{addr}/devices/dev-00000"))
 }
 
@@ -165,8 +159,7 @@ async fn figures_memory_while_scrolling_100000_devices() -> anyhow::Result<()> {
     const JUMPS: usize = 40;
     let dir = tempfile::tempdir()?;
     {
-        let secrets = rollwright::secrets::file_store(dir.path())?;
-        let db = Store::open(&dir.path().join("rollwright.sqlite3"), secrets)?;
+        let db = store_in(dir.path())?;
         let actor = rollwright::os_user::os_actor()?;
         let rows = (0..DEVICES)
             .map(|i| {
@@ -240,9 +233,5 @@ async fn figures_memory_while_scrolling_100000_devices() -> anyhow::Result<()> {
 }
 
 fn store(app: &App) -> anyhow::Result<Store> {
-    let secrets = rollwright::secrets::file_store(app.data_dir())?;
-    Ok(Store::open(
-        &app.data_dir().join("rollwright.sqlite3"),
-        secrets,
-    )?)
+    store_in(app.data_dir())
 }

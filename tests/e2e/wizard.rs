@@ -14,19 +14,13 @@ use rollwright::domain::{
 };
 use rollwright::store::Store;
 use rollwright_agent::fleet::FleetSpec;
-use rollwright_agent::{Fleet, FleetConfig, Token};
+use rollwright_agent::FleetConfig;
 use serde_json::{json, Value};
 use thirtyfour::prelude::*;
 
-use crate::harness::App;
+use crate::harness::{serve_fleet, store_in, App};
 
 const TOKEN: &str = "e2e-wizard-token";
-
-/// The app's database in `dir`, as the app opens it (file secrets).
-fn store(dir: &Path) -> anyhow::Result<Store> {
-    let secrets = rollwright::secrets::file_store(dir)?;
-    Ok(Store::open(&dir.join("rollwright.sqlite3"), secrets)?)
-}
 
 fn me() -> anyhow::Result<Actor> {
     Ok(rollwright::os_user::os_actor()?)
@@ -111,13 +105,7 @@ async fn fleet_landscape(db: &Store) -> anyhow::Result<Vec<(String, String)>> {
         r#"{{"devices": [{}]}}"#,
         specs.join(", ")
     ))?);
-    let fleet = Fleet::new(config)?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    tokio::spawn(rollwright_agent::serve(
-        listener,
-        rollwright_agent::fleet_app(fleet, Token::new(TOKEN)?),
-    ));
+    let addr = serve_fleet(config, TOKEN).await?;
     let mut urls = Vec::new();
     for (n, (name, site, products)) in DEVICES.iter().enumerate() {
         let url = format!("http://{addr}/devices/dev-{n:05}");
@@ -199,7 +187,7 @@ async fn plan_state(app: &App, state: &str) -> anyhow::Result<()> {
 #[tokio::test]
 async fn two_products_go_to_three_devices_with_mixed_options() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let db = store(dir.path())?;
+    let db = store_in(dir.path())?;
     catalog(&db)?;
     let urls = fleet_landscape(&db).await?;
     drop(db);
@@ -228,7 +216,7 @@ async fn two_products_go_to_three_devices_with_mixed_options() -> anyhow::Result
 
     // A downgrade asked for past the UI is refused by the core, by field.
     let now = Utc::now();
-    let db = store(app.data_dir())?;
+    let db = store_in(app.data_dir())?;
     let gateway = db.device_by_name("gw-berlin-1")?.expect("gw-berlin-1").id.0;
     let crafted = app
         .invoke(
@@ -393,7 +381,7 @@ async fn two_products_go_to_three_devices_with_mixed_options() -> anyhow::Result
 async fn a_bad_window_is_refused_at_its_field_and_suggest_slot_clears_a_conflict(
 ) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let db = store(dir.path())?;
+    let db = store_in(dir.path())?;
     catalog(&db)?;
     for (name, site, products) in DEVICES {
         let url = format!("http://127.0.0.1:9/devices/{name}");
@@ -473,7 +461,7 @@ async fn a_bad_window_is_refused_at_its_field_and_suggest_slot_clears_a_conflict
 async fn figures_step_devices_shows_10000_devices() -> anyhow::Result<()> {
     const DEVICES: usize = 10_000;
     let dir = tempfile::tempdir()?;
-    let db = store(dir.path())?;
+    let db = store_in(dir.path())?;
     catalog(&db)?;
     let rows: Vec<ValidDevice> = (0..DEVICES)
         .map(|i| {
