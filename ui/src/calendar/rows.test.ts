@@ -10,9 +10,14 @@ import {
   itemRowId,
   legendEntries,
   resourcesKey,
+  rowNames,
+  shownCount,
+  summaryHtml,
   summaryStrip,
   summaryTitle,
   updateRowIds,
+  type DaySummary,
+  type EventProps,
   type Resource,
 } from './rows';
 import { floatingLocal } from './times';
@@ -176,17 +181,25 @@ describe('events', () => {
       extendedProps: {
         type: 'summary',
         row: 'group:berlin',
-        day: '2026-12-05',
         kind: 'summary',
-        words: '4 items: 2 planned, 1 window, 1 freeze',
-        occurrences: [
-          { item: 1, occurrence: 0 },
-          { item: 2, occurrence: 0 },
-          { item: 3, occurrence: 0 },
-          { item: 4, occurrence: 0 },
+        days: [
+          {
+            day: '2026-12-05',
+            title: '4 items',
+            words: '4 items: 2 planned, 1 window, 1 freeze',
+            strip: summaryStrip({ planned: 2, window: 1, freeze: 1 }),
+            occurrences: [
+              { item: 1, occurrence: 0 },
+              { item: 2, occurrence: 0 },
+              { item: 3, occurrence: 0 },
+              { item: 4, occurrence: 0 },
+            ],
+          },
         ],
       },
     });
+    // Each folded day counts one, as its box shows it.
+    expect(shownCount(events)).toBe(5);
     // With room for four, nothing is folded; without a limit neither.
     expect(buildEvents(v, 'site', 4).some((e) => e.id.startsWith('summary-'))).toBe(false);
     expect(buildEvents(v, 'site')).toHaveLength(8);
@@ -200,7 +213,82 @@ describe('events', () => {
     expect(summary.start).toBe('2026-11-30T00:00:00');
     expect(summary.end).toBe('2026-12-01T00:00:00');
     expect(summary.title).toBe('3 items');
-    expect(summary.extendedProps).toMatchObject({ words: '3 items: 3 planned' });
+    expect((summary.extendedProps as Extract<EventProps, { type: 'summary' }>).days[0]).toMatchObject({
+      day: '2026-11-30',
+      title: '3 items',
+      words: '3 items: 3 planned',
+    });
+  });
+
+  it("joins a row's consecutive crowded days into one event, a box per day", () => {
+    const at = (m: number, d: number, h: number) => ({
+      from: new Date(2026, m, d, h).toISOString(),
+      to: new Date(2026, m, d, h + 1).toISOString(),
+    });
+    const berlin = { scope: 'label' as const, key: 'site', value: 'berlin' };
+    // Two a day, 30 Nov to 2 Dec and on 4 Dec, in Berlin's row; one on 3 Dec (not crowded); two on 1 Dec Everywhere.
+    const days: [number, number][] = [[10, 30], [11, 1], [11, 2], [11, 4]];
+    let id = 0;
+    const items = days.flatMap(([m, d]) => [8, 12].map((h) => item({ id: ++id, scope: berlin, occurrences: [at(m, d, h)] })));
+    items.push(item({ id: ++id, scope: berlin, occurrences: [at(11, 3, 8)] }));
+    items.push(item({ id: ++id, occurrences: [at(11, 1, 8)] }), item({ id: ++id, kind: 'window', occurrences: [at(11, 1, 9)] }));
+    const events = buildEvents(view({ items }), 'site', 1);
+    const byId = new Map(events.map((e) => [e.id, e]));
+    expect([...byId.keys()].sort()).toEqual([
+      'item-9-0',
+      'summary-all-2026-12-01',
+      'summary-group:berlin-2026-11-30',
+      'summary-group:berlin-2026-12-04',
+    ]);
+    const run = byId.get('summary-group:berlin-2026-11-30')!;
+    expect(run).toMatchObject({ resourceIds: ['group:berlin'], start: '2026-11-30T00:00:00', end: '2026-12-03T00:00:00', title: '6 items' });
+    const props = run.extendedProps as Extract<EventProps, { type: 'summary' }>;
+    expect(props.days.map((d) => [d.day, d.title, d.occurrences.length])).toEqual([
+      ['2026-11-30', '2 items', 2],
+      ['2026-12-01', '2 items', 2],
+      ['2026-12-02', '2 items', 2],
+    ]);
+    expect(byId.get('summary-group:berlin-2026-12-04')).toMatchObject({ end: '2026-12-05T00:00:00', title: '2 items' });
+    expect((byId.get('summary-all-2026-12-01')!.extendedProps as Extract<EventProps, { type: 'summary' }>).days[0].words).toBe(
+      '2 items: 1 planned, 1 window',
+    );
+    // Every occurrence is still there: in a box or as its own event.
+    expect(shownCount(events)).toBe(3 + 1 + 1 + 1);
+    const refs = events.flatMap((e): unknown[] =>
+      e.extendedProps.type === 'summary' ? e.extendedProps.days.flatMap((d) => d.occurrences) : [e.extendedProps],
+    );
+    expect(refs).toHaveLength(items.length);
+  });
+
+  it('writes the boxes of a summary with their hooks, words and strip class, escaped', () => {
+    const days: DaySummary[] = [
+      { day: '2026-12-01', occurrences: [{ item: 1, occurrence: 0 }, { item: 2, occurrence: 0 }], title: '2 items', words: '2 items: 2 planned', strip: 'S1' },
+      { day: '2026-12-02', occurrences: [{ item: 3, occurrence: 1 }], title: '1 item', words: '1 item: 1 window', strip: 'S2' },
+    ];
+    const html = summaryHtml(days, 'group:a"b', 'a"b', (d) => `day ${d}`, (s) => `strip-${s}`);
+    expect(html).toBe(
+      '<div class="cal-day-summaries">' +
+        '<span class="cal-day-summary strip-S1" role="button" tabindex="0" data-cal-summary="group:a&quot;b|2026-12-01" data-cal-count="2"' +
+        ' aria-label="2 items: 2 planned, day 2026-12-01" title="2 items: 2 planned&#10;a&quot;b, day 2026-12-01: click for the list">2 items</span>' +
+        '<span class="cal-day-summary strip-S2" role="button" tabindex="0" data-cal-summary="group:a&quot;b|2026-12-02" data-cal-count="1"' +
+        ' aria-label="1 item: 1 window, day 2026-12-02" title="1 item: 1 window&#10;a&quot;b, day 2026-12-02: click for the list">1 item</span>' +
+        '</div>',
+    );
+    // Without buttons (a timeline that only shows), no role, no focus stop, no call to click.
+    const shown = summaryHtml(days.slice(0, 1), 'all', '<Everywhere>', (d) => d, (s) => s, false);
+    expect(shown).not.toContain('role=');
+    expect(shown).not.toContain('tabindex');
+    expect(shown).toContain('title="2 items: 2 planned&#10;&lt;Everywhere&gt;, 2026-12-01"');
+  });
+
+  it('names the rows by id, children included', () => {
+    const rows = buildResources(view({ items: [item({ id: 1, scope: { scope: 'label', key: 'site', value: 'berlin' } })] }), 'site');
+    expect([...rowNames(rows)]).toEqual([
+      ['all', 'Everywhere'],
+      ['group', 'Sites'],
+      ['group:berlin', 'berlin'],
+      ['devices', 'Listed devices'],
+    ]);
   });
 
   it('words a summary and strips its colours by share', () => {
@@ -216,8 +304,11 @@ describe('events', () => {
     const t = performance.now();
     const events = buildEvents(view({ items }), 'site');
     expect(events).toHaveLength(5000);
-    // All on one day of one row: folded into one summary.
-    expect(buildEvents(view({ items }), 'site', 3)).toHaveLength(1);
+    // All on one day of one row: folded into one summary, of one box counting them all.
+    const folded = buildEvents(view({ items }), 'site', 3);
+    expect(folded).toHaveLength(1);
+    expect(shownCount(folded)).toBe(1);
+    expect(folded[0].title).toBe('5000 items');
     expect(performance.now() - t).toBeLessThan(1000);
   });
 

@@ -165,7 +165,17 @@ export function resourcesKey(rows: Resource[]): string {
 export type EventProps =
   | { type: 'item'; item: number; occurrence: number; kind: CalendarMeaning }
   | { type: 'update'; update: number; kind: CalendarMeaning }
-  | { type: 'summary'; row: string; day: string; occurrences: OccurrenceRef[]; words: string; kind: 'summary' };
+  | { type: 'summary'; row: string; days: DaySummary[]; kind: 'summary' };
+
+/** A crowded day of a row, folded: the occurrences it stands for, its count ("12 items"), by kind in words, and its colour strip. */
+export interface DaySummary {
+  day: string;
+  occurrences: OccurrenceRef[];
+  title: string;
+  words: string;
+  /** The strip's CSS declaration (`summaryStrip`). */
+  strip: string;
+}
 
 /** One occurrence of an item: the item's id and the occurrence's index in `occurrences`. */
 export interface OccurrenceRef {
@@ -221,10 +231,13 @@ function nextDay(day: string): string {
  * clock (see `floatingLocal`). Titles start with the kind's word.
  *
  * With `perCell`, a row's day holding more than that many occurrences (of at
- * most a day each) shows one summary event (`summary-<row>-<day>`) in their
- * place ("12 items"; by kind in `words` for its tooltip and name): a month
- * of thousands of items stays a few hundred elements, and readable. Updates
- * are never folded.
+ * most a day each) is summarised in their place ("12 items"; by kind in
+ * `words` for its tooltip and name). The summaries of a row's consecutive
+ * days are one library event (`summary-<row>-<first day>`) spanning those
+ * days, showing one box per day (`summaryHtml`): a month of thousands of
+ * items is a few dozen events, as each event costs the library a component,
+ * its layout and a reposition pass (about half a millisecond each in WebKit).
+ * Updates are never folded.
  */
 export function buildEvents(view: CalendarView, groupKey: string, perCell: number | null = null): CalendarEvent[] {
   const events: CalendarEvent[] = [];
@@ -256,6 +269,8 @@ export function buildEvents(view: CalendarView, groupKey: string, perCell: numbe
       cell.push({ event, kind: item.kind, ref: { item: item.id, occurrence: n } });
     });
   }
+  /** The summarised days of each row. */
+  const crowded = new Map<string, DaySummary[]>();
   for (const [key, cell] of cells) {
     if (perCell === null || cell.length <= perCell) {
       for (const c of cell) events.push(c.event);
@@ -264,23 +279,40 @@ export function buildEvents(view: CalendarView, groupKey: string, perCell: numbe
     const [row, day] = [key.slice(0, key.lastIndexOf('|')), key.slice(key.lastIndexOf('|') + 1)];
     const counts: Partial<Record<ItemKind, number>> = {};
     for (const c of cell) counts[c.kind] = (counts[c.kind] ?? 0) + 1;
-    events.push({
-      id: `summary-${row}-${day}`,
-      resourceIds: [row],
-      start: `${day}T00:00:00`,
-      end: `${nextDay(day)}T00:00:00`,
+    let days = crowded.get(row);
+    if (!days) crowded.set(row, (days = []));
+    days.push({
+      day,
+      occurrences: cell.map((c) => c.ref),
       title: cell.length === 1 ? '1 item' : `${cell.length} items`,
-      classNames: ['cal-ev', 'cal-summary'],
-      styles: [summaryStrip(counts)],
-      extendedProps: {
-        type: 'summary',
-        row,
-        day,
-        occurrences: cell.map((c) => c.ref),
-        words: summaryTitle(counts),
-        kind: 'summary',
-      },
+      words: summaryTitle(counts),
+      strip: summaryStrip(counts),
     });
+  }
+  for (const [row, days] of crowded) {
+    days.sort((a, b) => a.day.localeCompare(b.day));
+    let run: DaySummary[] = [];
+    const flush = () => {
+      if (!run.length) return;
+      const first = run[0].day;
+      const last = run[run.length - 1].day;
+      const total = run.reduce((n, d) => n + d.occurrences.length, 0);
+      events.push({
+        id: `summary-${row}-${first}`,
+        resourceIds: [row],
+        start: `${first}T00:00:00`,
+        end: `${nextDay(last)}T00:00:00`,
+        title: `${total} ${total === 1 ? 'item' : 'items'}`,
+        classNames: ['cal-ev', 'cal-summary'],
+        extendedProps: { type: 'summary', row, days: run, kind: 'summary' },
+      });
+      run = [];
+    };
+    for (const d of days) {
+      if (run.length && nextDay(run[run.length - 1].day) !== d.day) flush();
+      run.push(d);
+    }
+    flush();
   }
   for (const u of view.updates) {
     const meaning = updateMeaning(u.phase);
@@ -295,6 +327,55 @@ export function buildEvents(view: CalendarView, groupKey: string, perCell: numbe
     });
   }
   return events;
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '\n': '&#10;' };
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"'\n]/g, (c) => HTML_ESCAPES[c]);
+}
+
+/**
+ * The inside of a summary event: one box per day, in the day's column, with
+ * its count over its colour strip (the class `stripClass` gives the strip's
+ * declaration; `data-cal-summary="<row>|<day>"`, `data-cal-count`), named and
+ * titled with the kinds in words, the row's name (`rowName`) and the day
+ * (`dayWords`). With `buttons`, each box is the button of its day (a click
+ * lists the day's occurrences).
+ */
+export function summaryHtml(
+  days: readonly DaySummary[],
+  row: string,
+  rowName: string,
+  dayWords: (day: string) => string,
+  stripClass: (strip: string) => string,
+  buttons = true,
+): string {
+  const boxes = days.map((d) => {
+    const when = dayWords(d.day);
+    const title = buttons ? `${d.words}\n${rowName}, ${when}: click for the list` : `${d.words}\n${rowName}, ${when}`;
+    return (
+      `<span class="cal-day-summary ${escapeHtml(stripClass(d.strip))}"${buttons ? ' role="button" tabindex="0"' : ''}` +
+      ` data-cal-summary="${escapeHtml(`${row}|${d.day}`)}" data-cal-count="${d.occurrences.length}"` +
+      ` aria-label="${escapeHtml(`${d.words}, ${when}`)}" title="${escapeHtml(title)}">` +
+      `${escapeHtml(d.title)}</span>`
+    );
+  });
+  return `<div class="cal-day-summaries">${boxes.join('')}</div>`;
+}
+
+/** The name of each row (`extendedProps.row`) by id, children included. */
+export function rowNames(rows: readonly Resource[], names = new Map<string, string>()): Map<string, string> {
+  for (const r of rows) {
+    names.set(String(r.id), r.extendedProps.row);
+    rowNames((r.children ?? []) as Resource[], names);
+  }
+  return names;
+}
+
+/** How many things the events show: each occurrence or update event one, each summarised day one. */
+export function shownCount(events: readonly CalendarEvent[]): number {
+  return events.reduce((n, e) => n + (e.extendedProps.type === 'summary' ? e.extendedProps.days.length : 1), 0);
 }
 
 /** Whether the range holds nothing to show: no occurrence and no update. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   browserZone,
+  dayWords,
   durationWords,
   floatingLocal,
   instantOf,
@@ -72,6 +73,15 @@ describe('prefills', () => {
     expect(zones).toContain('UTC');
     expect(zoneChoices('Asia/Kathmandu')[0]).toBe('Asia/Kathmandu');
     expect(isKnownZone(browserZone())).toBe(true);
+  });
+});
+
+describe('days', () => {
+  it('words a local day, the same each time it is asked', () => {
+    // ICU versions differ on the comma after the weekday.
+    expect(dayWords('2026-12-05')).toMatch(/^Sat,? 5 Dec 2026$/);
+    expect(dayWords('2026-12-05')).toBe(dayWords('2026-12-05'));
+    expect(dayWords('2027-01-01')).toMatch(/^Fri,? 1 Jan 2027$/);
   });
 });
 

@@ -97,6 +97,21 @@ export function instantOf(wall: string, zone: string): Date | null {
   return new Date(valid.length ? Math.min(...valid) : asUtc - before);
 }
 
+const DAY_WORDS = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' });
+const dayWordsSaid = new Map<string, string>();
+
+/** "Sat 5 Dec 2026" for a local day "2026-12-05" (remembered: the summaries of a month word each day dozens of times). */
+export function dayWords(day: string): string {
+  let words = dayWordsSaid.get(day);
+  if (words === undefined) {
+    const [y, m, d] = day.split('-').map(Number);
+    words = DAY_WORDS.format(new Date(y, m - 1, d));
+    if (dayWordsSaid.size > 1000) dayWordsSaid.clear();
+    dayWordsSaid.set(day, words);
+  }
+  return words;
+}
+
 /** The workstation's IANA zone ("Europe/Berlin"); UTC when the engine does not say. */
 export function browserZone(): string {
   try {

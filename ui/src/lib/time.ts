@@ -9,22 +9,35 @@ export interface LocalTimeOptions {
   now?: Date;
 }
 
+/** One formatter per zone: making one costs far more than formatting (lists format a time per row). */
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+function format(timeZone: string | undefined): Intl.DateTimeFormat {
+  const key = timeZone ?? '';
+  let fmt = formats.get(key);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat('en-GB', {
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+      timeZone,
+      timeZoneName: 'short',
+    });
+    formats.set(key, fmt);
+  }
+  return fmt;
+}
+
 /** "Sat 28 Nov, 22:00 CET"; with the year when it is not this year: "Fri 28 Nov 2025, 22:00 CET". */
 export function localTime(iso: string, opts: LocalTimeOptions = {}): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  const fmt = new Intl.DateTimeFormat('en-GB', {
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-    timeZone: opts.timeZone,
-    timeZoneName: 'short',
-  });
+  const fmt = format(opts.timeZone);
   const part = (date: Date) => {
     const p: Record<string, string> = {};
     for (const { type, value } of fmt.formatToParts(date)) p[type] = value;
