@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use super::devices::all_devices;
 use super::sql::{bad_col, opt_version_col};
@@ -168,7 +168,7 @@ fn reported_modules(
             "SELECT modules FROM device_products WHERE device_id = ?1 AND product = ?2",
         )?
         .query_row(rusqlite::params![device, product], |r| r.get(0))
-        .ok();
+        .optional()?;
     match json {
         None => Ok(Vec::new()),
         Some(json) => serde_json::from_str(&json).map_err(|e| bad_col(0, e.to_string()).into()),

@@ -39,6 +39,18 @@ fn manifest(dir: &Path) -> anyhow::Result<std::path::PathBuf> {
     Ok(path)
 }
 
+/// The landscape screen, once its table shows devices.
+async fn open_devices(app: &App) -> anyhow::Result<()> {
+    app.driver
+        .find(By::Css("[data-nav='landscape']"))
+        .await?
+        .click()
+        .await?;
+    app.wait_for(By::Css("[data-devices] tr[data-device]"))
+        .await?;
+    Ok(())
+}
+
 async fn field(app: &App, name: &str) -> WebDriverResult<WebElement> {
     app.wait_for(By::Css(format!("[data-add-field='{name}']")))
         .await
@@ -58,13 +70,8 @@ async fn add_a_device_from_its_agent_see_its_inventory_and_import_a_version() ->
     )
     .await?;
     let d = &app.driver;
-    d.find(By::Css("[data-nav='landscape']"))
-        .await?
-        .click()
-        .await?;
     // The demo landscape's devices, read from its fleet at start.
-    app.wait_for(By::Css("[data-devices] tr[data-device]"))
-        .await?;
+    open_devices(&app).await?;
     app.screenshot("landscape-table").await?;
 
     // A wrong token is refused at the token field, and nothing is saved.
@@ -182,12 +189,7 @@ async fn figures_memory_while_scrolling_100000_devices() -> anyhow::Result<()> {
     }
     let app = App::start_with(dir).await?;
     let d = &app.driver;
-    d.find(By::Css("[data-nav='landscape']"))
-        .await?
-        .click()
-        .await?;
-    app.wait_for(By::Css("[data-devices] tr[data-device]"))
-        .await?;
+    open_devices(&app).await?;
     let start_kib = app.app_pss_kib()?;
     let mut peak_kib = start_kib;
     let scroller = app.wait_for(By::Css("[data-devices-scroll]")).await?;
