@@ -2,6 +2,7 @@
 //! with durable state in a real SQLite file.
 
 mod engine_inventory;
+mod engine_outside;
 mod engine_products;
 mod engine_support;
 

@@ -33,6 +33,7 @@ pub(crate) fn run(store: &Store, out: &Out, actor: &Actor, args: &Args) -> Resul
     let config = DemoConfig {
         state_dir,
         port: args.port,
+        seed: true,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -129,3 +129,43 @@ async fn wait_for_work_in_flight(
     }
     panic!("the runner moved no device update within 30 s");
 }
+
+/// One engine per database: `run` refuses while another process's engine
+/// (here this test's) holds it, naming that process, and runs once it let go.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_refuses_while_another_engine_holds_the_database() {
+    let l = landscape(1, FleetConfig::new(0)).await;
+    let holder = engine(
+        &l,
+        Arc::new(rollwright::engine::SystemClock),
+        Arc::new(rollwright::engine::Silent),
+    );
+    holder.start().await.unwrap();
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_rollwright-cli"))
+            .env(rollwright::secrets::BACKEND_ENV, "file")
+            .arg("--db")
+            .arg(l.store.path())
+            .arg("run")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run rollwright-cli run")
+    };
+    let refused = run();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "refused: {stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "another engine works on this database: process {} (",
+            std::process::id()
+        )),
+        "says which process holds it: {stderr}"
+    );
+    holder.shutdown().await;
+    let ran = run();
+    assert!(
+        ran.status.success(),
+        "runs once free: {}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+}

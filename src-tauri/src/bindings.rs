@@ -5,7 +5,8 @@
 //! writes it anew.
 
 use rollwright::domain::{
-    AuditOutcome, DeviceUpdateStatus, ErrorCode, Reachability, Role, UpdateStatus,
+    AuditOutcome, DeviceUpdateStatus, ErrorCode, LogLevel, LogSource, Reachability, Role,
+    UpdateStatus,
 };
 use ts_rs::{Config, TS};
 
@@ -19,13 +20,16 @@ use crate::dto::landscape::{
     ModuleDto, NewDeviceDto, ProductModules, ProductState, SyncFailureDto, SyncReportDto,
     VersionCountDto, VersionSpreadDto,
 };
+use crate::dto::status::{
+    DeviceTargetView, DeviceUpdateRow, LogRow, UpdatePage, UpdateQuery, UpdateRow, UpdateTargetView,
+};
 use crate::dto::wizard::{
     ChangeSetsView, ConflictView, DeployChoice, DeviceSlotView, LearnedDurationView, ModuleOpView,
     PlanCheck, PlanDeviceInput, PlanDeviceView, PlanInput, PlanTargetView, ProductChangesView,
     ProductChoicesView, RunningCount, SlotSuggestion, SlotView, TargetInput, VersionChoiceView,
 };
 use crate::dto::{
-    Activity, AppInfo, AuditQuery, AuditRow, ChainStatus, Me, TargetView, UpdateRow, UserRow,
+    Activity, AppInfo, AuditQuery, AuditRow, ChainStatus, EngineStatus, Me, TargetView, UserRow,
 };
 use crate::error::IpcError;
 
@@ -43,8 +47,17 @@ fn render() -> String {
         DeviceUpdateStatus::decl(&cfg),
         AppInfo::decl(&cfg),
         TargetView::decl(&cfg),
+        UpdateQuery::decl(&cfg),
+        UpdateTargetView::decl(&cfg),
         UpdateRow::decl(&cfg),
+        UpdatePage::decl(&cfg),
+        DeviceTargetView::decl(&cfg),
+        DeviceUpdateRow::decl(&cfg),
+        LogLevel::decl(&cfg),
+        LogSource::decl(&cfg),
+        LogRow::decl(&cfg),
         Activity::decl(&cfg),
+        EngineStatus::decl(&cfg),
         Role::decl(&cfg),
         AuditOutcome::decl(&cfg),
         Me::decl(&cfg),

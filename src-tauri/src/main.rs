@@ -14,6 +14,7 @@ mod lockdown;
 mod notifier;
 mod state;
 mod tray;
+mod window_state;
 
 use tauri::{Manager, RunEvent, WindowEvent};
 
@@ -24,27 +25,63 @@ fn main() {
         )
         .init();
 
+    let args: Vec<String> = std::env::args().collect();
+    let flag = |f: &str| args.iter().any(|a| a == f);
+    let (seed_demo, in_tray) = (flag(state::DEMO_FLAG), flag(state::IN_TRAY_FLAG));
+
     tauri::Builder::default()
+        // First: a second launch hands over to the running app and exits
+        // before it opens the database or starts an engine.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            tray::show_main_window(app);
+        }))
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
-        .setup(|app| {
-            let state = state::AppState::open(app.handle())?;
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![state::IN_TRAY_FLAG]),
+        ))
+        .plugin(window_state::plugin())
+        .setup(move |app| {
+            let state = state::AppState::open(app.handle(), seed_demo)?;
             tracing::info!(db = %state.store.path().display(), "database ready");
             app.manage(state);
             tray::install(app.handle())?;
+            tray::keep_current(app.handle().clone());
+            if in_tray {
+                if let Some(window) = app.get_webview_window("main") {
+                    window.hide()?;
+                }
+            }
             Ok(())
         })
-        .on_window_event(|window, event| {
+        .on_window_event(|window, event| match event {
             // Closing the window only hides it: updates keep running in the
             // background and the tray brings the window back.
-            if let WindowEvent::CloseRequested { api, .. } = event {
+            WindowEvent::CloseRequested { api, .. } => {
                 api.prevent_close();
                 let _ = window.hide();
             }
+            // Whoever looks at the window has seen the failures.
+            WindowEvent::Focused(true) => {
+                if let Some(tray) = window.try_state::<tray::Tray>() {
+                    tray.clear_attention();
+                }
+                tray::refresh(window.app_handle());
+            }
+            _ => {}
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
-            commands::list_updates,
+            commands::desktop::engine_status,
+            commands::desktop::open_demo,
+            commands::desktop::autostart_enabled,
+            commands::desktop::set_autostart,
+            commands::status::list_updates,
+            commands::status::update_devices,
+            commands::status::device_update_log,
+            commands::status::cancel_update,
+            commands::status::cancel_device_update,
             commands::quit_app,
             commands::whoami,
             commands::list_users,

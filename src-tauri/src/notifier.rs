@@ -1,8 +1,11 @@
-//! Turns the engine's notifications into desktop notifications from the tray.
+//! Turns the engine's notifications into desktop notifications from the
+//! tray; a failure also sets the tray's attention mark.
 
 use rollwright::engine::{Notification, Notifier};
-use tauri::AppHandle;
+use tauri::{AppHandle, Manager};
 use tauri_plugin_notification::NotificationExt;
+
+use crate::tray::{self, Tray};
 
 pub struct DesktopNotifier {
     pub app: AppHandle,
@@ -10,6 +13,16 @@ pub struct DesktopNotifier {
 
 impl Notifier for DesktopNotifier {
     fn notify(&self, n: Notification) {
+        let failed = match &n {
+            Notification::DevicesFailed { .. } => true,
+            Notification::UpdateFinished { failed, .. } => *failed > 0,
+        };
+        if failed {
+            if let Some(tray) = self.app.try_state::<Tray>() {
+                tray.flag_attention();
+            }
+            tray::refresh(&self.app);
+        }
         let shown = self
             .app
             .notification()

@@ -110,6 +110,9 @@ pub struct DemoConfig {
     pub state_dir: PathBuf,
     /// A port to prefer over the stored one (or over a free one when seeding).
     pub port: Option<u16>,
+    /// Whether an empty database gets the demo; without it only a database
+    /// that holds the demo already gets its fleet started.
+    pub seed: bool,
 }
 
 pub struct Ensured {
@@ -118,19 +121,22 @@ pub struct Ensured {
     pub fleet: DemoFleet,
 }
 
-/// At app start: seeds an empty database with the demo as `actor`, and
-/// (re)starts the demo fleet when the database holds the demo. Any other
+/// At app start: (re)starts the demo fleet when the database holds the
+/// demo, and seeds an empty database with it as `actor` when `seed` (asked
+/// for by a flag or from the welcome screen, never by default). Any other
 /// landscape is left alone (`None`), and so is an empty database whose
 /// admins are others: only an admin may seed.
 pub async fn ensure(
     store: &Store,
     actor: &Actor,
     state_dir: &Path,
+    seed: bool,
     now: DateTime<Utc>,
 ) -> Result<Option<DemoFleet>, DemoError> {
     let config = DemoConfig {
         state_dir: state_dir.to_path_buf(),
         port: None,
+        seed,
     };
     Ok(ensure_with(store, actor, &config, now)
         .await?
@@ -149,7 +155,7 @@ pub async fn ensure_with(
         blocking(move || Ok((fleet_info(&s)?.is_some(), is_empty(&s)?, s.sign_in(&a)?))).await?;
     let seeded = if demo {
         None
-    } else if empty && role == Role::Admin {
+    } else if config.seed && empty && role == Role::Admin {
         let port = match config.port {
             Some(p) => p,
             None => free_port()?,

@@ -229,6 +229,7 @@ async fn the_fleet_answers_for_exactly_the_devices_the_database_knows() {
         &DemoConfig {
             state_dir: dir.path().join("state"),
             port: None,
+            seed: true,
         },
         now(),
     )
@@ -318,12 +319,32 @@ async fn a_restart_on_a_taken_port_moves_the_fleet_and_the_device_urls() {
 }
 
 #[tokio::test]
+async fn an_empty_database_gets_the_demo_only_when_asked() {
+    let (dir, store) = store();
+    let unasked = ensure(&store, &admin(), dir.path(), false, now())
+        .await
+        .unwrap();
+    assert!(unasked.is_none());
+    assert!(store.recent_updates(100).unwrap().is_empty());
+    let asked = ensure(&store, &admin(), dir.path(), true, now())
+        .await
+        .unwrap()
+        .expect("seeded when asked");
+    asked.shutdown().await.unwrap();
+    let restarted = ensure(&store, &admin(), dir.path(), false, now())
+        .await
+        .unwrap()
+        .expect("a demo database gets its fleet without asking");
+    restarted.shutdown().await.unwrap();
+}
+
+#[tokio::test]
 async fn ensure_leaves_a_real_landscape_alone_and_does_not_reseed_the_demo() {
     let (dir, store) = store();
     store
         .import_manifest(&admin(), &Manifest::parse(MANIFESTS[0]).unwrap(), now())
         .unwrap();
-    assert!(ensure(&store, &admin(), dir.path(), now())
+    assert!(ensure(&store, &admin(), dir.path(), true, now())
         .await
         .unwrap()
         .is_none());
@@ -332,6 +353,7 @@ async fn ensure_leaves_a_real_landscape_alone_and_does_not_reseed_the_demo() {
     let config = DemoConfig {
         state_dir: dir.path().to_path_buf(),
         port: None,
+        seed: true,
     };
     let first = ensure_with(&store, &admin(), &config, now())
         .await

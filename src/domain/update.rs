@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::downtime::{check_title, check_window};
 use super::target::{check_targets, device_targets, CatalogVersions, DeviceTarget, NewTarget};
@@ -54,7 +54,7 @@ impl DeployOption {
 }
 
 /// The status of one device update; see DESIGN.md's state machine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceUpdateStatus {
@@ -322,6 +322,7 @@ pub struct DeviceUpdate {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum LogLevel {
     Info,
@@ -346,6 +347,7 @@ impl LogLevel {
 
 /// Who wrote a log line: the device's agent, or Rollwright itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum LogSource {
     Agent,
@@ -378,7 +380,7 @@ pub struct LogEntry {
 }
 
 /// An update's status, derived from its device updates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum UpdateStatus {

@@ -127,7 +127,7 @@ impl Engine {
 
     /// Carries a device update on from wherever it stands, holding `slot`
     /// (if any) until done.
-    fn spawn_work(&self, du: DeviceUpdate, slot: Option<OwnedSemaphorePermit>) {
+    pub(super) fn spawn_work(&self, du: DeviceUpdate, slot: Option<OwnedSemaphorePermit>) {
         let engine = self.clone();
         let guard = self.busy();
         tokio::spawn(async move {

@@ -13,7 +13,9 @@ mod drive;
 mod events;
 mod inventory;
 mod journal;
+mod lock;
 mod notify;
+mod outside;
 mod retry;
 mod scheduler;
 mod steps;
@@ -22,6 +24,7 @@ mod wire;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use events::EngineEvent;
 pub use journal::JournalError;
+pub use lock::EngineBusy;
 pub use notify::{Notification, Notifier, Silent};
 pub use retry::RetryPolicy;
 pub use wire::config_request;
@@ -71,6 +74,9 @@ pub struct EngineConfig {
     pub sync_concurrency: usize,
     /// How long one device may take to answer an inventory sync.
     pub sync_timeout: Duration,
+    /// How often a started engine looks for approvals and cancels that
+    /// another process (the CLI) wrote; `None` never.
+    pub watch_interval: Option<Duration>,
     /// Receives the scheduler lateness of each `at(t)` deployment it hands
     /// out, for the benchmark; `None` (the app, the CLI) keeps nothing.
     pub lateness_probe: Option<mpsc::UnboundedSender<Duration>>,
@@ -93,6 +99,7 @@ impl Default for EngineConfig {
             inventory_interval: Some(Duration::from_secs(15 * 60)),
             sync_concurrency: 64,
             sync_timeout: Duration::from_secs(10),
+            watch_interval: Some(Duration::from_secs(3)),
             lateness_probe: None,
         }
     }
@@ -113,6 +120,8 @@ pub enum EngineError {
     Refused(String),
     #[error("the engine is shutting down")]
     ShuttingDown,
+    #[error(transparent)]
+    Busy(#[from] EngineBusy),
     #[error("device {device}: {source}")]
     Agent {
         device: DeviceId,
@@ -139,7 +148,9 @@ impl EngineError {
             EngineError::UpdateNotFound(_) | EngineError::DeviceUpdateNotFound(_) => {
                 ErrorCode::NotFound
             }
-            EngineError::Refused(_) | EngineError::ShuttingDown => ErrorCode::Conflict,
+            EngineError::Refused(_) | EngineError::ShuttingDown | EngineError::Busy(_) => {
+                ErrorCode::Conflict
+            }
             EngineError::Journal(_)
             | EngineError::Agent { .. }
             | EngineError::Client(_)
@@ -176,6 +187,11 @@ struct Inner {
     idle: Notify,
     /// Set by [`Engine::start`]: only a started engine carries out approvals.
     started: AtomicBool,
+    /// Held from [`Engine::start`] to [`Engine::shutdown`]: one engine per database.
+    db_lock: Mutex<Option<lock::EngineLock>>,
+    /// Taken while work is loaded and driven (start, approve, work written
+    /// by another process), so no update is driven twice.
+    adopting: tokio::sync::Mutex<()>,
     /// Set by [`Engine::shutdown`]: every task stops at its next await.
     closing: watch::Sender<bool>,
     state: Mutex<State>,
@@ -222,6 +238,8 @@ impl Engine {
                 busy: AtomicUsize::new(0),
                 idle: Notify::new(),
                 started: AtomicBool::new(false),
+                db_lock: Mutex::new(None),
+                adopting: tokio::sync::Mutex::new(()),
                 closing: watch::Sender::new(false),
                 state: Mutex::new(State::default()),
             }),
@@ -242,9 +260,20 @@ impl Engine {
     /// Resumes everything unfinished: device updates of approved updates, and
     /// cleanups under way, are reconciled with their agents by id and carried
     /// on. From now on approvals are carried out. Returns how many.
+    /// Refused with [`EngineError::Busy`] while another process's engine
+    /// works on the same database.
     pub async fn start(&self) -> Result<usize, EngineError> {
         self.refuse_if_closing()?;
+        self.hold_database()?;
+        let _adopting = self.inner.adopting.lock().await;
         if !self.inner.started.swap(true, Ordering::SeqCst) {
+            if let Some(every) = self.inner.config.watch_interval {
+                let watcher = self.clone();
+                tokio::spawn(async move {
+                    let stop = watcher.clone();
+                    stop.until_closed(watcher.watch_outside(every)).await
+                });
+            }
             if let Some(interval) = self.inner.config.inventory_interval {
                 let periodic = self.clone();
                 tokio::spawn(async move {
@@ -306,6 +335,7 @@ impl Engine {
         update: UpdateId,
     ) -> Result<crate::domain::Update, EngineError> {
         self.refuse_if_closing()?;
+        let _adopting = self.inner.adopting.lock().await;
         let store = self.inner.store.clone();
         let actor = actor.clone();
         let now = self.inner.clock.now();
@@ -480,6 +510,25 @@ impl Engine {
         if let Err(e) = self.inner.journal.flush().await {
             tracing::error!("cannot write the last progress figures: {e}");
         }
+        self.inner
+            .db_lock
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+    }
+
+    /// Takes the database's engine lock unless this engine holds it already.
+    fn hold_database(&self) -> Result<(), EngineError> {
+        let mut held = self.inner.db_lock.lock().unwrap_or_else(|p| p.into_inner());
+        if held.is_none() {
+            *held = Some(lock::EngineLock::acquire(self.inner.store.path()).map_err(
+                |e| match e {
+                    lock::LockError::Busy(busy) => EngineError::Busy(busy),
+                    other => EngineError::Internal(other.to_string()),
+                },
+            )?);
+        }
+        Ok(())
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {

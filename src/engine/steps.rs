@@ -424,18 +424,20 @@ impl Steps<'_> {
     ) -> Stop {
         let detail = match (e.status(), e.body()) {
             (Some(status), Some(body)) => Some(format!(
-                "last HTTP status {status}; agent error {}: {}",
+                "last HTTP status: {status}\nagent response: {}: {}",
                 body.code, body.message
             )),
-            (Some(status), None) => Some(format!("last HTTP status {status}")),
-            _ => Some("no HTTP answer".to_owned()),
+            (Some(status), None) => Some(format!("last HTTP status: {status}")),
+            _ => Some("last HTTP status: none (no answer)".to_owned()),
         };
         self.fail(du, step, product, tries, &e.to_string(), detail)
             .await
     }
 
     /// Records a failed step in the log ("deploy (acme-erp) failed after 3
-    /// tries: …") and moves the device update to `error`.
+    /// tries: …", its detail one `name: value` line each for the step, the
+    /// product, the tries and `detail`'s own lines) and moves the device
+    /// update to `error`.
     async fn fail(
         &self,
         du: DeviceUpdate,
@@ -457,7 +459,7 @@ impl Steps<'_> {
                 "{what} failed after {tries} {}: {message}",
                 if tries == 1 { "try" } else { "tries" }
             ),
-            detail,
+            detail: Some(failure_detail(step, product, tries, detail)),
             source: LogSource::Rollwright,
         };
         self.to_error(du, vec![entry]).await
@@ -523,6 +525,23 @@ impl Steps<'_> {
 fn overall_progress(k: usize, n: usize, progress: u8) -> u8 {
     let done = k * 100 + usize::from(progress.min(100));
     (done / n.max(1)).min(99) as u8
+}
+
+/// A failed step's log detail: what was tried, on what, how often, and what
+/// the agent last said.
+fn failure_detail(
+    step: &str,
+    product: Option<&ProductName>,
+    tries: u32,
+    more: Option<String>,
+) -> String {
+    let mut lines = vec![format!("step: {step}")];
+    if let Some(p) = product {
+        lines.push(format!("product: {p}"));
+    }
+    lines.push(format!("tries: {tries}"));
+    lines.extend(more);
+    lines.join("\n")
 }
 
 #[cfg(test)]

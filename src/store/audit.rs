@@ -5,7 +5,7 @@ use std::io::Write;
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
-use super::sql::{bad_col, ms, time_col};
+use super::sql::{bad_col, escape_like, ms, time_col};
 use super::{Store, StoreError};
 use crate::domain::audit::{csv_row, ChainWalker, CSV_HEADER, GENESIS};
 use crate::domain::{Action, AuditEntry, AuditOutcome, AuditRecord, ChainCheck, ValidationError};
@@ -143,12 +143,7 @@ fn filtered(
         clauses.push(format!("outcome = ?{}", args.len()));
     }
     if let Some(text) = f.text.as_deref().filter(|t| !t.trim().is_empty()) {
-        let escaped = text
-            .trim()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        args.push(Value::Text(format!("%{escaped}%")));
+        args.push(Value::Text(format!("%{}%", escape_like(text.trim()))));
         let n = args.len();
         clauses.push(format!(
             "(objects LIKE ?{n} ESCAPE '\\' OR detail LIKE ?{n} ESCAPE '\\')"

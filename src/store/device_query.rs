@@ -8,6 +8,7 @@ use rusqlite::Connection;
 
 use super::device_history::last_updates;
 use super::devices::{device_row, product_row, DEVICE_COLS};
+use super::sql::escape_like;
 use super::{Store, StoreError};
 use crate::domain::{Device, DeviceId, DeviceQuery, DeviceSort, Reachability};
 
@@ -141,10 +142,4 @@ fn where_clause(q: &DeviceQuery) -> (String, Vec<Box<dyn ToSql>>) {
         );
     }
     (format!("WHERE {}", conds.join(" AND ")), args)
-}
-
-fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }

@@ -21,6 +21,16 @@ pub(super) const DEVICE_COLS: &str =
     agent_id, reported_id, last_sync_ms, last_seen_ms, latency_ms, last_error FROM devices";
 
 impl Store {
+    /// How many devices the landscape holds (retired ones not counted).
+    pub fn device_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = self.reader()?.query_row(
+            "SELECT count(*) FROM devices WHERE retired_at_ms IS NULL",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
     /// Registers a device. A taken name is a conflict.
     pub fn add_device(&self, actor: &Actor, d: &ValidDevice) -> Result<Device, StoreError> {
         self.as_admin(

@@ -10,7 +10,9 @@ use super::updates::{
     apply_one, device_updates_where, load_update, settled_sql, DeviceUpdateChange,
 };
 use super::{Store, StoreError};
-use crate::domain::{Action, Actor, DeviceUpdate, Update, UpdateId};
+use crate::domain::{
+    Action, Actor, DeviceUpdate, DeviceUpdateId, DeviceUpdateStatus, Update, UpdateId,
+};
 
 /// What became of one change in [`Store::apply_each`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +105,19 @@ impl Store {
             ),
             [],
         )
+    }
+
+    /// The ids of the device updates in `status`.
+    pub fn device_update_ids_in(
+        &self,
+        status: DeviceUpdateStatus,
+    ) -> Result<Vec<DeviceUpdateId>, StoreError> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare_cached("SELECT id FROM device_updates WHERE status = ?1")?;
+        let ids = stmt
+            .query_map([status], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(ids)
     }
 
     /// Approved updates that have no actual end yet.

@@ -31,6 +31,7 @@ mod products;
 mod sql;
 mod tokens;
 mod update_plan;
+mod update_status;
 mod updates;
 
 pub use access::{Allowed, UserRole};
@@ -43,6 +44,7 @@ pub use execution::ChangeOutcome;
 pub use inventory::{AgentEndpoint, DeviceSelection};
 pub use products::{ImportOutcome, ProductVersions as ProductCatalogEntry};
 pub use update_plan::{PlanDevice, ProductChoices};
+pub use update_status::{DeviceUpdateListing, UpdateFilter, UpdateListing, UpdatesPage};
 pub use updates::DeviceUpdateChange;
 
 use std::path::{Path, PathBuf};
@@ -402,3 +404,5 @@ mod device_admin_tests;
 mod token_tests;
 #[cfg(test)]
 mod update_plan_tests;
+#[cfg(test)]
+mod update_status_tests;

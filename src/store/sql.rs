@@ -127,3 +127,10 @@ pub(super) fn target_col(
         version: version_col(r, i + 1)?,
     })
 }
+
+/// `s` with LIKE's wildcards escaped, for `LIKE ? ESCAPE '\'`.
+pub(super) fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

@@ -19,8 +19,7 @@ use crate::domain::update::UpdateFacts;
 use crate::domain::{
     is_settled, Action, Actor, CatalogVersions, DeployOption, DeviceId, DeviceTarget, DeviceUpdate,
     DeviceUpdateId, DeviceUpdateStatus, Effects, Ends, LogEntry, LogLevel, LogSource, NewTarget,
-    NewUpdate, ProductName, ProductVersions, StatusGroup, Target, Update, UpdateId, UpdateSummary,
-    ValidUpdate,
+    NewUpdate, ProductName, ProductVersions, Target, Update, UpdateId, ValidUpdate,
 };
 
 /// One change to a device update, for [`Store::apply`].
@@ -58,7 +57,7 @@ pub enum DeviceUpdateChange {
 
 /// A device update's own columns; its targets are read apart
 /// ([`device_updates_where`]). `u` is there for filters that need it.
-const DU_COLS: &str = "SELECT du.id, du.update_id, du.device_id, du.option, du.at_ms,
+pub(super) const DU_COLS: &str = "SELECT du.id, du.update_id, du.device_id, du.option, du.at_ms,
         du.window_from, du.window_to, du.status, du.progress, du.actual_start, du.actual_end,
         du.attempts, du.updated_at, du.resumes, du.progress_at
     FROM device_updates du JOIN updates u ON u.id = du.update_id";
@@ -66,7 +65,8 @@ const DU_COLS: &str = "SELECT du.id, du.update_id, du.device_id, du.option, du.a
 /// An update's own columns; its targets are read apart ([`with_targets`]).
 /// `product` and `version` (the first target) are not read: `update_targets`
 /// has them all.
-const UPDATE_COLS: &str = "SELECT id, title, created_by, created_at, window_from, window_to,
+pub(super) const UPDATE_COLS: &str =
+    "SELECT id, title, created_by, created_at, window_from, window_to,
         approved_at, approved_by, actual_end FROM updates";
 
 impl Store {
@@ -93,54 +93,6 @@ impl Store {
 
     pub fn update(&self, id: UpdateId) -> Result<Option<Update>, StoreError> {
         load_update(&*self.reader()?, id)
-    }
-
-    /// The newest `limit` updates with their derived status, newest first.
-    /// Two indexed queries, whatever the number of devices.
-    pub fn recent_updates(&self, limit: u32) -> Result<Vec<(Update, UpdateSummary)>, StoreError> {
-        // One snapshot for all its queries.
-        let reader = self.reader()?;
-        let conn = reader.unchecked_transaction()?;
-        let updates: Vec<Update> = conn
-            .prepare_cached(&format!(
-                "{UPDATE_COLS} ORDER BY created_at DESC, id DESC LIMIT ?1"
-            ))?
-            .query_map([limit], update_row)?
-            .collect::<Result<_, _>>()?;
-        let updates = with_targets(&conn, updates)?;
-        // Counts kept by triggers (migration 7): the list costs the same
-        // whether an update has ten devices or ten thousand.
-        let mut groups: BTreeMap<UpdateId, Vec<StatusGroup>> = BTreeMap::new();
-        let mut stmt = conn.prepare_cached(
-            "SELECT update_id, status, config_only, count, progress_sum
-             FROM update_status_counts
-             WHERE count > 0
-               AND update_id IN (SELECT id FROM updates ORDER BY created_at DESC, id DESC LIMIT ?1)",
-        )?;
-        let rows = stmt.query_map([limit], |r| {
-            let count: i64 = r.get(3)?;
-            let sum: i64 = r.get(4)?;
-            Ok((
-                r.get::<_, UpdateId>(0)?,
-                StatusGroup {
-                    status: r.get(1)?,
-                    config_only: r.get(2)?,
-                    count: count as usize,
-                    progress_sum: sum as u64,
-                },
-            ))
-        })?;
-        for row in rows {
-            let (update, group) = row?;
-            groups.entry(update).or_default().push(group);
-        }
-        Ok(updates
-            .into_iter()
-            .map(|u| {
-                let summary = UpdateSummary::from_groups(groups.remove(&u.id).unwrap_or_default());
-                (u, summary)
-            })
-            .collect())
     }
 
     pub fn device_update(&self, id: &DeviceUpdateId) -> Result<Option<DeviceUpdate>, StoreError> {

@@ -41,6 +41,17 @@ impl App {
         data_dir: tempfile::TempDir,
         env: &[(&str, &Path)],
     ) -> anyhow::Result<App> {
+        // As `cargo xtask run` starts it: an empty database gets the demo.
+        App::launch(data_dir, env, &["--demo"]).await
+    }
+
+    /// Starts the app with these command-line arguments, e.g. none to see
+    /// the first start of an installed app.
+    pub async fn launch(
+        data_dir: tempfile::TempDir,
+        env: &[(&str, &Path)],
+        args: &[&str],
+    ) -> anyhow::Result<App> {
         if std::env::var_os("DISPLAY").is_none() {
             bail!("no DISPLAY: the end-to-end tests need a display; run them with `cargo xtask test`, which uses Xvfb");
         }
@@ -72,7 +83,7 @@ impl App {
         caps.set("browserName", "wry")?;
         caps.set(
             "tauri:options",
-            serde_json::json!({ "application": application }),
+            serde_json::json!({ "application": application, "args": args }),
         )?;
         let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps)
             .await

@@ -157,6 +157,7 @@ pub fn config() -> EngineConfig {
         inventory_interval: None,
         sync_concurrency: 16,
         sync_timeout: Duration::from_secs(2),
+        watch_interval: Some(Duration::from_millis(100)),
         lateness_probe: None,
     }
 }

@@ -18,7 +18,10 @@ pub fn run() -> Result {
     }
     let app = root.join("target/debug/rollwright");
     println!("\n==> starting {}", app.display());
+    // A newcomer lands in the demo landscape; an existing database is left
+    // as it is, and the installed app never seeds the demo unasked.
     let status = Command::new(&app)
+        .arg("--demo")
         .status()
         .map_err(|e| format!("cannot start {}: {e}", app.display()))?;
     if status.success() {

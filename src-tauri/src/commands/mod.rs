@@ -3,7 +3,9 @@
 //! here; reads run off the main thread on read connections of their own.
 
 pub(crate) mod calendar;
+pub(crate) mod desktop;
 pub(crate) mod landscape;
+pub(crate) mod status;
 pub(crate) mod wizard;
 
 use rollwright::domain::Role;
@@ -11,12 +13,9 @@ use rollwright::store::StoreError;
 use tauri::State;
 
 use crate::dialogs::save_file;
-use crate::dto::{AppInfo, AuditQuery, AuditRow, ChainStatus, Me, UpdateRow, UserRow};
+use crate::dto::{AppInfo, AuditQuery, AuditRow, ChainStatus, Me, UserRow};
 use crate::error::IpcError;
 use crate::state::{blocking, AppState};
-
-/// The status list shows this many of the newest updates.
-const STATUS_LIST_LEN: u32 = 100;
 
 /// The audit screen reads this many entries per page.
 const AUDIT_PAGE_LEN: u32 = 200;
@@ -24,8 +23,10 @@ const AUDIT_PAGE_LEN: u32 = 200;
 #[tauri::command]
 pub(crate) async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, IpcError> {
     let store = state.store.clone();
-    let schema_version = blocking(move || store.schema_version()).await?;
-    Ok(state.app_info(schema_version))
+    let (schema_version, devices) =
+        blocking(move || Ok::<_, StoreError>((store.schema_version()?, store.device_count()?)))
+            .await?;
+    Ok(state.app_info(schema_version, devices).await)
 }
 
 /// Quits after the user confirmed in the UI; the engine stops at a durable
@@ -33,14 +34,6 @@ pub(crate) async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, IpcE
 #[tauri::command]
 pub(crate) async fn quit_app(app: tauri::AppHandle) {
     app.exit(0);
-}
-
-/// The newest updates with their derived status and progress.
-#[tauri::command]
-pub(crate) async fn list_updates(state: State<'_, AppState>) -> Result<Vec<UpdateRow>, IpcError> {
-    let store = state.store.clone();
-    let updates = blocking(move || store.recent_updates(STATUS_LIST_LEN)).await?;
-    Ok(updates.into_iter().map(UpdateRow::from).collect())
 }
 
 /// The app's user and role. The first user of a new database becomes its

@@ -4,13 +4,11 @@
 
 pub(crate) mod calendar;
 pub(crate) mod landscape;
+pub(crate) mod status;
 pub(crate) mod wizard;
 
-use std::collections::BTreeMap;
-
 use rollwright::domain::{
-    Action, AuditEntry, AuditOutcome, ChainCheck, DeviceUpdateStatus, Role, Target, Update,
-    UpdateStatus, UpdateSummary, ValidationError,
+    Action, AuditEntry, AuditOutcome, ChainCheck, Role, Target, ValidationError,
 };
 use rollwright::store::{AuditFilter, UserRole};
 use serde::{Deserialize, Serialize};
@@ -25,6 +23,18 @@ pub(crate) struct AppInfo {
     pub secrets: String,
     /// The demo fleet's URL on loopback, when the landscape is the demo.
     pub demo_fleet: Option<String>,
+    /// Devices in the landscape; none means a first start (the welcome screen).
+    pub devices: u64,
+}
+
+/// Whether this app's engine carries out updates, or another process's
+/// engine (`rollwright-cli run`) holds the database.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub(crate) struct EngineStatus {
+    pub running_here: bool,
+    /// "process 4242 (rollwright-cli) since …", while another holds it.
+    pub holder: Option<String>,
 }
 
 /// A product of an update and the version it goes to.
@@ -44,42 +54,6 @@ impl TargetView {
                 version: t.version.to_string(),
             })
             .collect()
-    }
-}
-
-/// One row of the update status list.
-#[derive(Debug, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-pub(crate) struct UpdateRow {
-    pub id: i64,
-    pub title: String,
-    pub targets: Vec<TargetView>,
-    pub created_by: String,
-    pub status: UpdateStatus,
-    pub progress: u8,
-    pub devices: usize,
-    pub counts: BTreeMap<DeviceUpdateStatus, usize>,
-    pub window_from: String,
-    /// The actual end once finished, else the estimate.
-    pub end: String,
-    pub end_is_actual: bool,
-}
-
-impl From<(Update, UpdateSummary)> for UpdateRow {
-    fn from((u, s): (Update, UpdateSummary)) -> UpdateRow {
-        UpdateRow {
-            id: u.id.0,
-            end: u.end().to_rfc3339(),
-            end_is_actual: u.actual_end.is_some(),
-            title: u.title,
-            targets: TargetView::list(&u.targets),
-            created_by: u.created_by,
-            status: s.status,
-            progress: s.progress,
-            devices: s.total,
-            counts: s.counts,
-            window_from: u.window_from.to_rfc3339(),
-        }
     }
 }
 

@@ -21,17 +21,67 @@ secrets: string,
 /**
  * The demo fleet's URL on loopback, when the landscape is the demo.
  */
-demo_fleet: string | null, };
+demo_fleet: string | null, 
+/**
+ * Devices in the landscape; none means a first start (the welcome screen).
+ */
+devices: number, };
 
 export type TargetView = { product: string, version: string, };
 
-export type UpdateRow = { id: number, title: string, targets: Array<TargetView>, created_by: string, status: UpdateStatus, progress: number, devices: number, counts: { [key in DeviceUpdateStatus]?: number }, window_from: string, 
+export type UpdateQuery = { status: UpdateStatus | null, product: string | null, text: string | null, offset: number, };
+
+export type UpdateTargetView = { product: string, version: string, 
 /**
- * The actual end once finished, else the estimate.
+ * What its devices ran before, lowest first.
  */
-end: string, end_is_actual: boolean, };
+from: Array<string>, };
+
+export type UpdateRow = { id: number, title: string, targets: Array<UpdateTargetView>, created_by: string, status: UpdateStatus, progress: number, devices: number, counts: { [key in DeviceUpdateStatus]?: number }, approved: boolean, window_from: string, 
+/**
+ * The planned (estimated) end.
+ */
+window_to: string, actual_start: string | null, 
+/**
+ * Replaces `window_to` once the update finished.
+ */
+actual_end: string | null, };
+
+export type UpdatePage = { rows: Array<UpdateRow>, 
+/**
+ * How many updates match the query in all.
+ */
+total: number, offset: number, page_len: number, 
+/**
+ * When the page was read (RFC 3339).
+ */
+read_at: string, };
+
+export type DeviceTargetView = { product: string, version: string, previous_configured: string | null, previous_deployed: string | null, };
+
+export type DeviceUpdateRow = { id: string, device: string, site: string | null, 
+/**
+ * `config_only`, `now` or `at`.
+ */
+option: string, 
+/**
+ * The deploy time of `at`.
+ */
+at: string | null, status: DeviceUpdateStatus, progress: number, actual_start: string | null, actual_end: string | null, tries: number, targets: Array<DeviceTargetView>, log_entries: number, };
+
+export type LogLevel = "info" | "warn" | "error";
+
+export type LogSource = "agent" | "rollwright";
+
+export type LogRow = { at: string, level: LogLevel, source: LogSource, code: string, message: string, detail: string | null, };
 
 export type Activity = { running: number, waiting: number, };
+
+export type EngineStatus = { running_here: boolean, 
+/**
+ * "process 4242 (rollwright-cli) since …", while another holds it.
+ */
+holder: string | null, };
 
 export type Role = "admin" | "viewer";
 
