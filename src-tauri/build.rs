@@ -18,7 +18,6 @@ fn main() {
     );
     tauri_build::try_build(
         tauri_build::Attributes::new()
-            .config_path("../tauri.conf.json")
             .app_manifest(tauri_build::AppManifest::new().commands(commands)),
     )
     .expect("tauri build script failed");

@@ -174,7 +174,7 @@ fn the_ui_calls_every_command_through_api_ts_only() {
 
 #[test]
 fn the_content_security_policy_allows_no_remote_content_and_no_inline_script() {
-    let conf: serde_json::Value = serde_json::from_str(&read("tauri.conf.json")).unwrap();
+    let conf: serde_json::Value = serde_json::from_str(&read("src-tauri/tauri.conf.json")).unwrap();
     let security = &conf["app"]["security"];
     let csp = security["csp"].as_object().expect("the CSP as directives");
     let get = |d: &str| csp.get(d).and_then(|v| v.as_str()).unwrap_or("");

@@ -115,7 +115,7 @@ fn main() {
             commands::wizard::suggest_slot,
             commands::wizard::approve_plan
         ])
-        .build(tauri::generate_context!("../tauri.conf.json"))
+        .build(tauri::generate_context!())
         .expect("error while building Rollwright")
         .run(|app, event| {
             if let RunEvent::Exit = event {

@@ -19,10 +19,64 @@ pub struct App {
 struct KillOnDrop(Child);
 
 impl Drop for KillOnDrop {
+    /// Ends the app too: closing its window only hides it (it lives in the
+    /// tray), and a leftover instance would answer the next test's launch
+    /// in its place (single instance).
     fn drop(&mut self) {
+        let below: Vec<String> = processes_below(self.0.id())
+            .into_iter()
+            .map(|(pid, _)| pid.to_string())
+            .collect();
         let _ = self.0.kill();
         let _ = self.0.wait();
+        if !below.is_empty() {
+            let _ = Command::new("kill").arg("-9").args(&below).status();
+        }
     }
+}
+
+/// Every process below `root` (children, their children …), with its name.
+fn processes_below(root: u32) -> Vec<(u32, String)> {
+    let mut parent_of = std::collections::HashMap::new();
+    let mut names = std::collections::HashMap::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    for entry in entries.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // "pid (comm) state ppid …": the name may hold spaces, so split after ')'.
+        let Some((head, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let ppid: u32 = rest
+            .split_whitespace()
+            .nth(1)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        parent_of.insert(pid, ppid);
+        names.insert(pid, head.split_once('(').map_or("", |(_, n)| n).to_owned());
+    }
+    let below = |mut pid: u32| {
+        while let Some(&parent) = parent_of.get(&pid) {
+            if parent == root {
+                return true;
+            }
+            if parent <= 1 {
+                return false;
+            }
+            pid = parent;
+        }
+        false
+    };
+    names
+        .into_iter()
+        .filter(|&(pid, _)| pid != root && below(pid))
+        .collect()
 }
 
 impl App {
@@ -131,42 +185,9 @@ impl App {
     /// proportional set sizes, so libraries they share count once.
     pub fn app_pss_kib(&self) -> anyhow::Result<u64> {
         let root = self._tauri_driver.0.id();
-        let mut parent_of = std::collections::HashMap::new();
-        let mut names = std::collections::HashMap::new();
-        for entry in std::fs::read_dir("/proc")? {
-            let Ok(pid) = entry?.file_name().to_string_lossy().parse::<u32>() else {
-                continue;
-            };
-            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-                continue;
-            };
-            // "pid (comm) state ppid …": the name may hold spaces, so split after ')'.
-            let Some((head, rest)) = stat.rsplit_once(')') else {
-                continue;
-            };
-            let ppid: u32 = rest
-                .split_whitespace()
-                .nth(1)
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
-            parent_of.insert(pid, ppid);
-            names.insert(pid, head.split_once('(').map_or("", |(_, n)| n).to_owned());
-        }
-        let below = |mut pid: u32| {
-            while let Some(&parent) = parent_of.get(&pid) {
-                if parent == root {
-                    return true;
-                }
-                if parent <= 1 {
-                    return false;
-                }
-                pid = parent;
-            }
-            false
-        };
         let mut total = 0;
-        for (&pid, name) in &names {
-            if pid == root || !below(pid) || name.starts_with("WebKitWebDriver") {
+        for (pid, name) in processes_below(root) {
+            if name.starts_with("WebKitWebDriver") {
                 continue;
             }
             let Ok(rollup) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) else {
@@ -211,7 +232,8 @@ impl App {
     }
 }
 
-fn app_binary() -> anyhow::Result<PathBuf> {
+/// The app under test: `ROLLWRIGHT_APP`, else the debug build.
+pub fn app_binary() -> anyhow::Result<PathBuf> {
     let path = std::env::var_os("ROLLWRIGHT_APP")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/debug/rollwright"));

@@ -10,6 +10,7 @@ mod calendar;
 mod harness;
 mod landscape;
 mod notifications;
+mod status;
 mod wizard;
 mod x11;
 
@@ -159,6 +160,9 @@ async fn an_approved_update_runs_in_the_background_and_its_end_is_notified() -> 
     let watch = notifications::Watch::start()?;
     let app = App::start_with(data_dir).await?;
     app.wait_for(By::Tag("h1")).await?;
+    // The window closes at once; the rollout carries on in the background.
+    let display = x11::Display::open()?;
+    display.request_close(display.find_window("Rollwright")?)?;
 
     let body = watch
         .wait_for("Update finished: E2E rollout", Duration::from_secs(60))
@@ -173,7 +177,9 @@ async fn an_approved_update_runs_in_the_background_and_its_end_is_notified() -> 
         "the actual end replaced the estimate"
     );
 
-    // The status list shows it, finished, beside the demo's history.
+    // The status list shows it, finished, beside the demo's history, once
+    // the window is back.
+    launch_again(&app).await?;
     app.driver
         .find(By::Css("[data-nav='status']"))
         .await?
@@ -193,5 +199,57 @@ async fn an_approved_update_runs_in_the_background_and_its_end_is_notified() -> 
         "three updates of the demo's history and this one"
     );
     app.screenshot("status-list").await?;
+    app.stop().await
+}
+
+/// Starts the app a second time, as a user would from the menu: the
+/// single-instance plugin hands over to the running app, which shows its
+/// window, and the second process exits.
+async fn launch_again(app: &App) -> anyhow::Result<()> {
+    let second = std::process::Command::new(harness::app_binary()?)
+        .env("ROLLWRIGHT_DATA_DIR", app.data_dir())
+        .env(rollwright::secrets::BACKEND_ENV, "file")
+        .env("NO_AT_BRIDGE", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    let out = tokio::task::spawn_blocking(move || second.wait_with_output()).await??;
+    assert!(
+        out.status.success(),
+        "the second launch hands over and exits: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_second_launch_shows_the_running_app_instead_of_starting_again() -> anyhow::Result<()> {
+    let app = App::start().await?;
+    app.wait_for(By::Tag("h1")).await?;
+    let display = x11::Display::open()?;
+    let window = display.find_window("Rollwright")?;
+    display.request_close(window)?;
+    let started = Instant::now();
+    while display.is_viewable(window)? {
+        assert!(started.elapsed() < Duration::from_secs(10), "not hidden");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let launched = Instant::now();
+    launch_again(&app).await?;
+    assert!(
+        launched.elapsed() < Duration::from_secs(20),
+        "the second launch took {:?}",
+        launched.elapsed()
+    );
+    let started = Instant::now();
+    while !display.is_viewable(window)? {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the first window is not shown again"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Still the first app, with its web view: nothing started twice.
+    assert_eq!(app.driver.title().await?, "Rollwright");
     app.stop().await
 }

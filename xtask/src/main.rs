@@ -1,8 +1,9 @@
-//! `cargo xtask run|test|bench|mutants`: the project's front door. Installs whatever is
+//! `cargo xtask run|test|bench|bundle|mutants`: the project's front door. Installs whatever is
 //! missing (Debian packages, npm packages, tauri-driver), builds, and runs.
 //! Uses only std so that it builds in seconds on a fresh machine.
 
 mod bench;
+mod bundle;
 mod cmd;
 mod mutants;
 mod run;
@@ -25,6 +26,9 @@ commands:
           scheduler lateness, memory and history; one table, JSON under
           target/bench/ (extra arguments go to rollwright-bench, e.g.
           --only engine,lateness)
+  bundle  build the release app and its Debian package (target/release/bundle/deb/),
+          then check it: unpack it and start the installed binary under Xvfb
+          until its window shows
   mutants [FILE-GLOB...]
           mutation testing of the pure core (default: src/domain/** and
           protocol/src/validate.rs): caught / missed / unviable per file,
@@ -36,6 +40,7 @@ fn main() -> ExitCode {
         Some("run") => run::run(),
         Some("test") => test::test(),
         Some("bench") => bench::bench(&args[1..]),
+        Some("bundle") => bundle::bundle(),
         Some("mutants") => mutants::mutants(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");

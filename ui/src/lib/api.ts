@@ -15,14 +15,19 @@ import type {
   DevicePageDto,
   DeviceQueryDto,
   DeviceRow,
+  DeviceUpdateRow,
+  DeviceUpdateStatus,
+  EngineStatus,
   ErrorCode,
   ImportedVersion,
+  LogRow,
   Me,
   ModuleDiffRow,
   NewDeviceDto,
   Role,
   SyncReportDto,
-  UpdateRow,
+  UpdatePage,
+  UpdateQuery,
   UserRow,
   VersionSpreadDto,
 } from './bindings';
@@ -51,6 +56,7 @@ export type {
   Activity,
   AgentCheck,
   AppInfo,
+  EngineStatus,
   CatalogProduct,
   CatalogVersion,
   DeviceDetail,
@@ -73,12 +79,18 @@ export type {
   AuditQuery,
   AuditRow,
   ChainStatus,
+  DeviceTargetView,
+  DeviceUpdateRow,
   DeviceUpdateStatus,
   ErrorCode,
+  LogRow,
   Me,
   Role,
+  UpdatePage,
+  UpdateQuery,
   UpdateRow,
   UpdateStatus,
+  UpdateTargetView,
   UserRow,
 } from './bindings';
 
@@ -130,6 +142,31 @@ export function appInfo(): Promise<AppInfo> {
   return call<AppInfo>('app_info');
 }
 
+/** Whether this app's engine carries out updates, or which other process's does. */
+export function engineStatus(): Promise<EngineStatus> {
+  return call<EngineStatus>('engine_status');
+}
+
+/** Calls `handler` when the engine starts here or another process takes the database. */
+export function onEngineStatus(handler: (status: EngineStatus) => void): Promise<UnlistenFn> {
+  return listen<EngineStatus>('app://engine-status', (e) => handler(e.payload));
+}
+
+/** Seeds an empty database with the demo landscape; whether the landscape is the demo now. */
+export function openDemo(): Promise<boolean> {
+  return call<boolean>('open_demo');
+}
+
+/** Whether the app starts at login, in the tray. */
+export function autostartEnabled(): Promise<boolean> {
+  return call<boolean>('autostart_enabled');
+}
+
+/** Turns starting at login on or off; answers whether it is on now. */
+export function setAutostart(enabled: boolean): Promise<boolean> {
+  return call<boolean>('set_autostart', { enabled });
+}
+
 export function quitApp(): Promise<void> {
   return call<void>('quit_app');
 }
@@ -139,8 +176,36 @@ export function onConfirmQuit(handler: (activity: Activity) => void): Promise<Un
   return listen<Activity>('app://confirm-quit', (e) => handler(e.payload));
 }
 
-export function listUpdates(): Promise<UpdateRow[]> {
-  return call<UpdateRow[]>('list_updates');
+/** Calls `handler` when the app is asked to show the update status (the tray's Show item); returns an unsubscribe function. */
+export function onShowStatus(handler: () => void): Promise<UnlistenFn> {
+  return listen('app://show-status', () => handler());
+}
+
+// ---- update status ----
+
+/** One page of updates matching `query`, newest first (`page_len` rows from `offset`; `total` match in all). */
+export function listUpdates(query: UpdateQuery): Promise<UpdatePage> {
+  return call<UpdatePage>('list_updates', { query });
+}
+
+/** Every device update of `update` (all of them, or those in `status`). */
+export function updateDevices(update: number, status: DeviceUpdateStatus | null): Promise<DeviceUpdateRow[]> {
+  return call<DeviceUpdateRow[]>('update_devices', { update, status });
+}
+
+/** Cancels the scheduled and failed (error) device updates of `update`; admins only. How many started cancelling. */
+export function cancelUpdate(update: number): Promise<number> {
+  return call<number>('cancel_update', { update });
+}
+
+/** Cancels one scheduled or failed (error) device update; admins only. */
+export function cancelDeviceUpdate(id: string): Promise<void> {
+  return call<void>('cancel_device_update', { id });
+}
+
+/** The log of one device update, oldest first: what the agent answered and what Rollwright did. */
+export function deviceUpdateLog(id: string): Promise<LogRow[]> {
+  return call<LogRow[]>('device_update_log', { id });
 }
 
 /** Calls `handler` on every change the engine makes; returns an unsubscribe function. */

@@ -2,7 +2,7 @@
 // properties (defined once, in app.css under "palette"), and screens take the
 // class or the colour from here rather than writing a colour of their own.
 // Colour is never the only signal: every badge carries its word.
-import type { DeviceUpdateStatus, Reachability } from './api';
+import type { DeviceUpdateStatus, LogRow, Reachability, UpdateStatus } from './api';
 
 /** The badge class of each reach state (`.badge.reach-…` in app.css, from `--reach-…` properties). */
 export const REACH_CLASS: Record<Reachability, string> = {
@@ -22,6 +22,26 @@ export const DEVICE_UPDATE_CLASS: Record<DeviceUpdateStatus, string> = {
   error: 'du-error',
   cancelling: 'du-cancelling',
   cancelled: 'du-cancelled',
+};
+
+/**
+ * The badge (and progress bar) class of each update status: an update is
+ * coloured as its device updates are in that phase (scheduled, deploying,
+ * succeeded, error, cancelled), so one colour keeps one meaning.
+ */
+export const UPDATE_STATUS_CLASS: Record<UpdateStatus, string> = {
+  scheduled: 'du-scheduled',
+  running: 'du-deploying',
+  succeeded: 'du-succeeded',
+  failed: 'du-error',
+  cancelled: 'du-cancelled',
+};
+
+/** The badge class of each level of a device update's log (`.badge.log-…`, from `--log-…` properties). */
+export const LOG_LEVEL_CLASS: Record<LogRow['level'], string> = {
+  info: 'log-info',
+  warn: 'log-warn',
+  error: 'log-error',
 };
 
 /** The badge class of each row status of a device import (`.badge.import-…`, from `--import-…` properties). */

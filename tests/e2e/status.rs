@@ -1,0 +1,230 @@
+//! The status screen in the real app against a fleet simulator on loopback
+//! whose deployments all fail: the list and its filter, an update expanded
+//! to its devices, the error log of a failed device with an entry's detail,
+//! a cancel of a scheduled update that revokes the agents' configuration,
+//! and an approval made outside the app (as `rollwright-cli update approve`
+//! makes it) carried out by the app's running engine.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use rollwright::agent_client::{AgentClient, ClientOptions};
+use rollwright::domain::{
+    Actor, DeployOption, DeviceId, NewDevice, NewTarget, NewUpdate, UpdateId,
+};
+use rollwright::engine::{Engine, EngineConfig, Silent, SystemClock};
+use rollwright::store::Store;
+use rollwright_agent::FleetConfig;
+use thirtyfour::prelude::*;
+
+use crate::harness::{serve_fleet, store_in, App};
+
+const TOKEN: &str = "e2e-status-token";
+
+fn me() -> anyhow::Result<Actor> {
+    Ok(rollwright::os_user::os_actor()?)
+}
+
+/// acme-erp 2.3.0 → 2.4.0 on `n` fleet devices; their agents' URLs.
+async fn landscape(db: &Store, n: usize, fail_rate: f64) -> anyhow::Result<Vec<(DeviceId, String)>> {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/manifests");
+    for file in ["acme-erp-2.3.0", "acme-erp-2.4.0"] {
+        let m = rollwright::manifest_file::read_manifest(&fixtures.join(format!("{file}.toml")))?;
+        db.import_manifest(&me()?, &m, Utc::now())?;
+    }
+    let mut config = FleetConfig::new(n);
+    config.faults.fail_rate = fail_rate;
+    config.faults.install_ms = (300, 600);
+    let addr = serve_fleet(config, TOKEN).await?;
+    let mut devices = Vec::new();
+    for i in 0..n {
+        let url = format!("http://{addr}/devices/dev-{i:05}");
+        let device = NewDevice {
+            name: format!("line-{}", i + 1),
+            agent_url: url.clone(),
+            agent_token: TOKEN.into(),
+            tls_fingerprint: None,
+            labels: vec!["site=berlin".into()],
+            products: [("acme-erp".into(), (None, Some("2.3.0".into())))].into(),
+        }
+        .validate()?;
+        devices.push((db.add_device(&me()?, &device)?.id, url));
+    }
+    Ok(devices)
+}
+
+/// Creates and approves an update as `rollwright-cli update approve` does:
+/// through an engine that is not started, so only a running one carries it out.
+async fn approved(
+    db: &Store,
+    title: &str,
+    devices: &[(DeviceId, String)],
+    option: DeployOption,
+) -> anyhow::Result<UpdateId> {
+    let now = Utc::now();
+    let (update, _) = db.create_update(
+        &me()?,
+        NewUpdate {
+            targets: vec![NewTarget::new("acme-erp", "2.4.0")],
+            title: title.into(),
+            window_from: now,
+            window_to: now + chrono::Duration::hours(4),
+            devices: devices.iter().map(|(id, _)| (*id, option)).collect(),
+        },
+        now,
+    )?;
+    let engine = Engine::new(
+        db.clone(),
+        Arc::new(SystemClock),
+        Arc::new(Silent),
+        EngineConfig::default(),
+    )?;
+    engine.approve(&me()?, update.id).await?;
+    engine.shutdown().await;
+    Ok(update.id)
+}
+
+async fn configured_version(url: &str) -> anyhow::Result<Option<String>> {
+    let client = AgentClient::new(url, TOKEN, None, &ClientOptions::default())?;
+    Ok(client.device().await?.products["acme-erp"]
+        .configured_version
+        .clone())
+}
+
+async fn click(app: &App, css: &str) -> anyhow::Result<()> {
+    app.wait_for(By::Css(css)).await?.click().await?;
+    Ok(())
+}
+
+/// Waits until the element `css` has `attr` = `value`.
+async fn wait_attr(app: &App, css: &str, attr: &str, value: &str) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        let found = app.driver.find_all(By::Css(css)).await?;
+        if let Some(el) = found.first() {
+            if el.attr(attr).await?.as_deref() == Some(value) {
+                return Ok(());
+            }
+        }
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(60),
+            "{css} did not get {attr}={value} within 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_failed_device_shows_its_error_log_and_a_scheduled_update_is_cancelled() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = store_in(dir.path())?;
+    let devices = landscape(&db, 3, 1.0).await?;
+    let failing = approved(&db, "Line 1 now", &devices[..1], DeployOption::Now).await?;
+    let later = Utc::now() + chrono::Duration::hours(2);
+    let scheduled = approved(&db, "Lines 2 and 3 tonight", &devices[1..], DeployOption::At(later)).await?;
+    let app = App::start_with(dir).await?;
+    click(&app, "[data-nav='status']").await?;
+
+    // The failing rollout ends failed; the other waits, told its target early.
+    wait_attr(&app, &format!("tr[data-update='{}']", failing.0), "data-status", "failed").await?;
+    wait_attr(&app, &format!("tr[data-update='{}']", scheduled.0), "data-status", "scheduled").await?;
+    for (_, url) in &devices[1..] {
+        let started = std::time::Instant::now();
+        while configured_version(url).await?.as_deref() != Some("2.4.0") {
+            anyhow::ensure!(started.elapsed() < Duration::from_secs(30), "not configured early");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    let updated = app.wait_for(By::Css("[data-updated-at]")).await?.text().await?;
+    assert!(updated.contains("Updated"), "{updated}");
+    app.screenshot("status-list").await?;
+
+    // The failed device's error log: the agent's entries and Rollwright's.
+    click(&app, &format!("[data-expand='{}']", failing.0)).await?;
+    wait_attr(&app, &format!("[data-device-list='{}']", failing.0), "data-state", "data").await?;
+    let row = app.wait_for(By::Css("tr[data-device-update][data-status='error']")).await?;
+    let du = row.attr("data-device-update").await?.expect("an id");
+    app.screenshot("status-expanded").await?;
+    click(&app, &format!("[data-error-log='{du}']")).await?;
+    let dialog = app.wait_for(By::Css("[data-log-dialog]")).await?;
+    let entries = app.driver.find_all(By::Css("tr[data-log-entry]")).await?;
+    assert!(entries.len() >= 2, "the agent's entries and Rollwright's: {}", entries.len());
+    let text = dialog.text().await?;
+    assert!(text.contains("IMPORT_FAILED"), "the agent's entry: {text}");
+    assert!(text.contains("DEPLOY_FAILED"), "Rollwright's entry: {text}");
+    app.screenshot("status-error-log").await?;
+    let mut agent_entry = None;
+    for e in &entries {
+        if e.text().await?.contains("IMPORT_FAILED") {
+            agent_entry = Some(e.clone());
+        }
+    }
+    agent_entry.expect("an IMPORT_FAILED row").click().await?;
+    let detail = app.wait_for(By::Css("[data-log-detail]")).await?.text().await?;
+    assert!(detail.contains("import failed at step"), "the module and step: {detail}");
+    app.screenshot("status-error-log-entry").await?;
+    app.driver.action_chain().send_keys(Key::Escape).perform().await?;
+
+    // Cancel the scheduled update: the confirmation says what happens, and
+    // the agents are configured back.
+    click(&app, &format!("[data-cancel-update='{}']", scheduled.0)).await?;
+    let confirm = app.wait_for(By::Css("[data-confirm='confirm']")).await?;
+    let dialog = app.wait_for(By::Css("[role='alertdialog'], [role='dialog']")).await?;
+    let words = dialog.text().await?;
+    assert!(words.to_lowercase().contains("revoke"), "says what happens: {words}");
+    app.screenshot("status-cancel-confirm").await?;
+    confirm.click().await?;
+    wait_attr(&app, &format!("tr[data-update='{}']", scheduled.0), "data-status", "cancelled").await?;
+    for (_, url) in &devices[1..] {
+        assert_eq!(
+            configured_version(url).await?.as_deref(),
+            None,
+            "the configuration change is revoked: the devices had none"
+        );
+    }
+
+    // The status filter keeps only failed updates.
+    app.wait_for(By::Css("[data-status-filter]")).await?;
+    app.driver
+        .execute(
+            "const select = document.querySelector('[data-status-filter]');
+             select.value = 'failed';
+             select.dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![],
+        )
+        .await?;
+    let started = std::time::Instant::now();
+    loop {
+        let rows = app.driver.find_all(By::Css("tr[data-update]")).await?;
+        let mut ids = Vec::new();
+        for r in &rows {
+            ids.push(r.attr("data-update").await?.unwrap_or_default());
+        }
+        if ids == [failing.0.to_string()] {
+            break;
+        }
+        anyhow::ensure!(started.elapsed() < Duration::from_secs(10), "filtered rows: {ids:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    app.stop().await
+}
+
+#[tokio::test]
+async fn an_approval_made_outside_the_app_is_carried_out_by_its_engine() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = store_in(dir.path())?;
+    let devices = landscape(&db, 2, 0.0).await?;
+    let app = App::start_with(dir).await?;
+    click(&app, "[data-nav='status']").await?;
+    app.wait_for(By::Css("[data-status-list], [data-updated-at]")).await?;
+
+    // While the app runs, as `rollwright-cli update approve` does.
+    let update = approved(&db, "Approved with the CLI", &devices, DeployOption::Now).await?;
+    wait_attr(&app, &format!("tr[data-update='{}']", update.0), "data-status", "succeeded").await?;
+    for du in db.device_updates_of(update)? {
+        assert_eq!(du.status, rollwright::domain::DeviceUpdateStatus::Succeeded);
+    }
+    app.stop().await
+}
