@@ -496,9 +496,13 @@ impl Steps<'_> {
                 "the agent reports the deployment of {product} {:?}",
                 d.state
             ),
-            detail: d
-                .from_version
-                .map(|v| format!("the device runs {product} {v} again")),
+            detail: Some(failure_detail(
+                "deploy",
+                Some(product),
+                du.attempts,
+                d.from_version
+                    .map(|v| format!("agent response: the device runs {product} {v} again")),
+            )),
             source: LogSource::Rollwright,
         });
         self.to_error(du, logs).await

@@ -16,6 +16,7 @@ use rollwright::domain::{
 };
 use rollwright::engine::{Engine, EngineConfig, Silent, SystemClock};
 use rollwright::store::Store;
+use rollwright_agent::fleet::FleetSpec;
 use rollwright_agent::FleetConfig;
 use thirtyfour::prelude::*;
 
@@ -28,13 +29,29 @@ fn me() -> anyhow::Result<Actor> {
 }
 
 /// acme-erp 2.3.0 → 2.4.0 on `n` fleet devices; their agents' URLs.
-async fn landscape(db: &Store, n: usize, fail_rate: f64) -> anyhow::Result<Vec<(DeviceId, String)>> {
+async fn landscape(
+    db: &Store,
+    n: usize,
+    fail_rate: f64,
+) -> anyhow::Result<Vec<(DeviceId, String)>> {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/manifests");
     for file in ["acme-erp-2.3.0", "acme-erp-2.4.0"] {
         let m = rollwright::manifest_file::read_manifest(&fixtures.join(format!("{file}.toml")))?;
         db.import_manifest(&me()?, &m, Utc::now())?;
     }
+    // Every device runs acme-erp 2.3.0 (a generated fleet runs any version).
+    let specs: Vec<String> = (1..=n)
+        .map(|i| {
+            format!(
+                r#"{{"name": "line-{i}", "labels": {{"site": "berlin"}}, "products": {{"acme-erp": {{"version": "2.3.0"}}}}}}"#
+            )
+        })
+        .collect();
     let mut config = FleetConfig::new(n);
+    config.spec = Some(FleetSpec::parse(&format!(
+        r#"{{"devices": [{}]}}"#,
+        specs.join(", ")
+    ))?);
     config.faults.fail_rate = fail_rate;
     config.faults.install_ms = (300, 600);
     let addr = serve_fleet(config, TOKEN).await?;
@@ -108,75 +125,144 @@ async fn wait_attr(app: &App, css: &str, attr: &str, value: &str) -> anyhow::Res
                 return Ok(());
             }
         }
-        anyhow::ensure!(
-            started.elapsed() < Duration::from_secs(60),
-            "{css} did not get {attr}={value} within 60 s"
-        );
+        if started.elapsed() > Duration::from_secs(60) {
+            let mut seen = Vec::new();
+            for el in &found {
+                seen.push(el.text().await.unwrap_or_default());
+            }
+            app.screenshot("status-timeout").await?;
+            anyhow::bail!("{css} did not get {attr}={value} within 60 s; it shows {seen:?}");
+        }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
 #[tokio::test]
-async fn a_failed_device_shows_its_error_log_and_a_scheduled_update_is_cancelled() -> anyhow::Result<()> {
+async fn a_failed_device_shows_its_error_log_and_a_scheduled_update_is_cancelled(
+) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let db = store_in(dir.path())?;
     let devices = landscape(&db, 3, 1.0).await?;
     let failing = approved(&db, "Line 1 now", &devices[..1], DeployOption::Now).await?;
     let later = Utc::now() + chrono::Duration::hours(2);
-    let scheduled = approved(&db, "Lines 2 and 3 tonight", &devices[1..], DeployOption::At(later)).await?;
+    let scheduled = approved(
+        &db,
+        "Lines 2 and 3 tonight",
+        &devices[1..],
+        DeployOption::At(later),
+    )
+    .await?;
     let app = App::start_with(dir).await?;
     click(&app, "[data-nav='status']").await?;
 
     // The failing rollout ends failed; the other waits, told its target early.
-    wait_attr(&app, &format!("tr[data-update='{}']", failing.0), "data-status", "failed").await?;
-    wait_attr(&app, &format!("tr[data-update='{}']", scheduled.0), "data-status", "scheduled").await?;
+    wait_attr(
+        &app,
+        &format!("tr[data-update='{}']", failing.0),
+        "data-status",
+        "failed",
+    )
+    .await?;
+    wait_attr(
+        &app,
+        &format!("tr[data-update='{}']", scheduled.0),
+        "data-status",
+        "scheduled",
+    )
+    .await?;
     for (_, url) in &devices[1..] {
         let started = std::time::Instant::now();
         while configured_version(url).await?.as_deref() != Some("2.4.0") {
-            anyhow::ensure!(started.elapsed() < Duration::from_secs(30), "not configured early");
+            anyhow::ensure!(
+                started.elapsed() < Duration::from_secs(30),
+                "not configured early"
+            );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
-    let updated = app.wait_for(By::Css("[data-updated-at]")).await?.text().await?;
+    let updated = app
+        .wait_for(By::Css("[data-updated-at]"))
+        .await?
+        .text()
+        .await?;
     assert!(updated.contains("Updated"), "{updated}");
-    app.screenshot("status-list").await?;
+    app.screenshot("status-overview").await?;
 
     // The failed device's error log: the agent's entries and Rollwright's.
     click(&app, &format!("[data-expand='{}']", failing.0)).await?;
-    wait_attr(&app, &format!("[data-device-list='{}']", failing.0), "data-state", "data").await?;
-    let row = app.wait_for(By::Css("tr[data-device-update][data-status='error']")).await?;
+    wait_attr(
+        &app,
+        &format!("[data-device-list='{}']", failing.0),
+        "data-state",
+        "data",
+    )
+    .await?;
+    let row = app
+        .wait_for(By::Css("tr[data-device-update][data-status='error']"))
+        .await?;
     let du = row.attr("data-device-update").await?.expect("an id");
     app.screenshot("status-expanded").await?;
     click(&app, &format!("[data-error-log='{du}']")).await?;
     let dialog = app.wait_for(By::Css("[data-log-dialog]")).await?;
+    app.screenshot("status-error-log").await?;
     let entries = app.driver.find_all(By::Css("tr[data-log-entry]")).await?;
-    assert!(entries.len() >= 2, "the agent's entries and Rollwright's: {}", entries.len());
-    let text = dialog.text().await?;
+    assert!(
+        entries.len() >= 2,
+        "the agent's entries and Rollwright's: {}",
+        entries.len()
+    );
+    // The text of every cell, scrolled into view or not.
+    let text = dialog.prop("textContent").await?.unwrap_or_default();
     assert!(text.contains("IMPORT_FAILED"), "the agent's entry: {text}");
     assert!(text.contains("DEPLOY_FAILED"), "Rollwright's entry: {text}");
-    app.screenshot("status-error-log").await?;
     let mut agent_entry = None;
     for e in &entries {
-        if e.text().await?.contains("IMPORT_FAILED") {
-            agent_entry = Some(e.clone());
+        let row = e.prop("textContent").await?.unwrap_or_default();
+        if row.contains("IMPORT_FAILED") {
+            agent_entry = e.attr("data-log-entry").await?;
         }
     }
-    agent_entry.expect("an IMPORT_FAILED row").click().await?;
-    let detail = app.wait_for(By::Css("[data-log-detail]")).await?.text().await?;
-    assert!(detail.contains("import failed at step"), "the module and step: {detail}");
+    let index = agent_entry.expect("an IMPORT_FAILED row");
+    // Found again: the dialog may have drawn its rows anew meanwhile.
+    click(&app, &format!("tr[data-log-entry='{index}'] td:last-child")).await?;
+    let detail = app
+        .wait_for(By::Css(format!("[data-log-detail='{index}']")))
+        .await?
+        .prop("textContent")
+        .await?
+        .unwrap_or_default();
+    assert!(
+        detail.contains("import failed at step"),
+        "the module and step: {detail}"
+    );
     app.screenshot("status-error-log-entry").await?;
-    app.driver.action_chain().send_keys(Key::Escape).perform().await?;
+    app.driver
+        .action_chain()
+        .send_keys(Key::Escape)
+        .perform()
+        .await?;
 
     // Cancel the scheduled update: the confirmation says what happens, and
     // the agents are configured back.
     click(&app, &format!("[data-cancel-update='{}']", scheduled.0)).await?;
     let confirm = app.wait_for(By::Css("[data-confirm='confirm']")).await?;
-    let dialog = app.wait_for(By::Css("[role='alertdialog'], [role='dialog']")).await?;
+    let dialog = app
+        .wait_for(By::Css("[role='alertdialog'], [role='dialog']"))
+        .await?;
     let words = dialog.text().await?;
-    assert!(words.to_lowercase().contains("revoke"), "says what happens: {words}");
+    assert!(
+        words.to_lowercase().contains("revoke"),
+        "says what happens: {words}"
+    );
     app.screenshot("status-cancel-confirm").await?;
     confirm.click().await?;
-    wait_attr(&app, &format!("tr[data-update='{}']", scheduled.0), "data-status", "cancelled").await?;
+    wait_attr(
+        &app,
+        &format!("tr[data-update='{}']", scheduled.0),
+        "data-status",
+        "cancelled",
+    )
+    .await?;
     for (_, url) in &devices[1..] {
         assert_eq!(
             configured_version(url).await?.as_deref(),
@@ -205,7 +291,10 @@ async fn a_failed_device_shows_its_error_log_and_a_scheduled_update_is_cancelled
         if ids == [failing.0.to_string()] {
             break;
         }
-        anyhow::ensure!(started.elapsed() < Duration::from_secs(10), "filtered rows: {ids:?}");
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(10),
+            "filtered rows: {ids:?}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     app.stop().await
@@ -218,13 +307,60 @@ async fn an_approval_made_outside_the_app_is_carried_out_by_its_engine() -> anyh
     let devices = landscape(&db, 2, 0.0).await?;
     let app = App::start_with(dir).await?;
     click(&app, "[data-nav='status']").await?;
-    app.wait_for(By::Css("[data-status-list], [data-updated-at]")).await?;
+    app.wait_for(By::Css("[data-status-list], [data-updated-at]"))
+        .await?;
 
     // While the app runs, as `rollwright-cli update approve` does.
     let update = approved(&db, "Approved with the CLI", &devices, DeployOption::Now).await?;
-    wait_attr(&app, &format!("tr[data-update='{}']", update.0), "data-status", "succeeded").await?;
+    wait_attr(
+        &app,
+        &format!("tr[data-update='{}']", update.0),
+        "data-status",
+        "succeeded",
+    )
+    .await?;
     for du in db.device_updates_of(update)? {
         assert_eq!(du.status, rollwright::domain::DeviceUpdateStatus::Succeeded);
+    }
+    app.stop().await
+}
+
+#[tokio::test]
+async fn the_app_says_whose_engine_runs_while_another_process_holds_the_database(
+) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = store_in(dir.path())?;
+    landscape(&db, 1, 0.0).await?;
+    // This test's process plays `rollwright-cli run`.
+    let holder = Engine::new(
+        db.clone(),
+        Arc::new(SystemClock),
+        Arc::new(Silent),
+        EngineConfig::default(),
+    )?;
+    holder.start().await?;
+    let app = App::start_with(dir).await?;
+    let banner = app.wait_for(By::Css("[data-engine-banner]")).await?;
+    let text = banner.text().await?;
+    assert!(
+        text.contains(&format!("process {}", std::process::id())),
+        "names the holder: {text}"
+    );
+    app.screenshot("engine-elsewhere").await?;
+
+    holder.shutdown().await;
+    let started = std::time::Instant::now();
+    while !app
+        .driver
+        .find_all(By::Css("[data-engine-banner]"))
+        .await?
+        .is_empty()
+    {
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(20),
+            "the app did not take over"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
     app.stop().await
 }
