@@ -188,7 +188,8 @@ async fn an_approved_update_runs_in_the_background_and_its_end_is_notified() -> 
     let row = app
         .wait_for(By::Css(format!("[data-update='{}']", update.0)))
         .await?;
-    let text = row.text().await?;
+    // All of its text, truncated on screen or not.
+    let text = row.prop("textContent").await?.unwrap_or_default();
     assert!(text.contains("E2E rollout"), "{text}");
     assert!(text.contains("succeeded"), "{text}");
     assert!(text.contains("actual end"), "{text}");
@@ -251,5 +252,66 @@ async fn a_second_launch_shows_the_running_app_instead_of_starting_again() -> an
     }
     // Still the first app, with its web view: nothing started twice.
     assert_eq!(app.driver.title().await?, "Rollwright");
+    app.stop().await
+}
+
+#[tokio::test]
+async fn a_first_start_offers_the_demo_or_a_device_and_seeds_nothing_unasked() -> anyhow::Result<()>
+{
+    // As the installed app starts: no `--demo`.
+    let app = App::launch(tempfile::tempdir()?, &[], &[]).await?;
+    let d = &app.driver;
+    app.wait_for(By::Css("[data-welcome]")).await?;
+    let db = harness::store_in(app.data_dir())?;
+    assert_eq!(db.device_count()?, 0, "nothing seeded unasked");
+    app.screenshot("welcome").await?;
+
+    // Add a device whose agent does not answer: a clear error, nothing saved.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+    d.find(By::Css("[data-welcome-action='add']"))
+        .await?
+        .click()
+        .await?;
+    let field = |name: &'static str| app.wait_for(By::Css(format!("[data-add-field='{name}']")));
+    field("name").await?.send_keys("first-device").await?;
+    field("agent_url")
+        .await?
+        .send_keys(format!("http://{closed}"))
+        .await?;
+    field("agent_token").await?.send_keys("some-token").await?;
+    d.find(By::Css("[data-check-agent]")).await?.click().await?;
+    let error = app
+        .wait_for(By::Css(
+            "[role='dialog'] [role='alert'], [data-field-error]",
+        ))
+        .await?
+        .text()
+        .await?;
+    assert!(!error.is_empty(), "the add dialog says why");
+    app.screenshot("welcome-add-error").await?;
+    assert_eq!(db.device_count()?, 0, "nothing saved");
+    d.action_chain().send_keys(Key::Escape).perform().await?;
+
+    // The demo, asked for.
+    d.find(By::Css("[data-welcome-action='demo']"))
+        .await?
+        .click()
+        .await?;
+    let started = Instant::now();
+    loop {
+        let mut titles = Vec::new();
+        for h1 in d.find_all(By::Tag("h1")).await? {
+            titles.push(h1.text().await.unwrap_or_default());
+        }
+        if titles.iter().any(|t| t == "Planning calendar") {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the demo did not open: {titles:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(db.device_count()?, 60, "the demo landscape");
     app.stop().await
 }

@@ -110,6 +110,21 @@ async fn configured_version(url: &str) -> anyhow::Result<Option<String>> {
         .clone())
 }
 
+/// Each element matching `css`: its `attr` and its whole text (scrolled into
+/// view or not), read in one script so a redraw cannot fall between.
+async fn texts(app: &App, css: &str, attr: &str) -> anyhow::Result<Vec<(String, String)>> {
+    let found = app
+        .driver
+        .execute(
+            "const [css, attr] = arguments;
+             return [...document.querySelectorAll(css)]
+               .map(e => [e.getAttribute(attr) ?? '', e.textContent ?? '']);",
+            vec![serde_json::json!(css), serde_json::json!(attr)],
+        )
+        .await?;
+    Ok(serde_json::from_value(found.json().clone())?)
+}
+
 async fn click(app: &App, css: &str) -> anyhow::Result<()> {
     app.wait_for(By::Css(css)).await?.click().await?;
     Ok(())
@@ -119,19 +134,13 @@ async fn click(app: &App, css: &str) -> anyhow::Result<()> {
 async fn wait_attr(app: &App, css: &str, attr: &str, value: &str) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     loop {
-        let found = app.driver.find_all(By::Css(css)).await?;
-        if let Some(el) = found.first() {
-            if el.attr(attr).await?.as_deref() == Some(value) {
-                return Ok(());
-            }
+        let found = texts(app, css, attr).await?;
+        if found.first().is_some_and(|(v, _)| v == value) {
+            return Ok(());
         }
         if started.elapsed() > Duration::from_secs(60) {
-            let mut seen = Vec::new();
-            for el in &found {
-                seen.push(el.text().await.unwrap_or_default());
-            }
             app.screenshot("status-timeout").await?;
-            anyhow::bail!("{css} did not get {attr}={value} within 60 s; it shows {seen:?}");
+            anyhow::bail!("{css} did not get {attr}={value} within 60 s; it shows {found:?}");
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -197,40 +206,41 @@ async fn a_failed_device_shows_its_error_log_and_a_scheduled_update_is_cancelled
         "data",
     )
     .await?;
-    let row = app
-        .wait_for(By::Css("tr[data-device-update][data-status='error']"))
+    app.wait_for(By::Css("tr[data-device-update][data-status='error']"))
         .await?;
-    let du = row.attr("data-device-update").await?.expect("an id");
+    let du = texts(
+        &app,
+        "tr[data-device-update][data-status='error']",
+        "data-device-update",
+    )
+    .await?
+    .remove(0)
+    .0;
     app.screenshot("status-expanded").await?;
     click(&app, &format!("[data-error-log='{du}']")).await?;
-    let dialog = app.wait_for(By::Css("[data-log-dialog]")).await?;
+    app.wait_for(By::Css("[data-log-dialog] tr[data-log-entry]"))
+        .await?;
     app.screenshot("status-error-log").await?;
-    let entries = app.driver.find_all(By::Css("tr[data-log-entry]")).await?;
+    let entries = texts(&app, "tr[data-log-entry]", "data-log-entry").await?;
     assert!(
         entries.len() >= 2,
-        "the agent's entries and Rollwright's: {}",
-        entries.len()
+        "the agent's entries and Rollwright's: {entries:?}"
     );
-    // The text of every cell, scrolled into view or not.
-    let text = dialog.prop("textContent").await?.unwrap_or_default();
-    assert!(text.contains("IMPORT_FAILED"), "the agent's entry: {text}");
-    assert!(text.contains("DEPLOY_FAILED"), "Rollwright's entry: {text}");
-    let mut agent_entry = None;
-    for e in &entries {
-        let row = e.prop("textContent").await?.unwrap_or_default();
-        if row.contains("IMPORT_FAILED") {
-            agent_entry = e.attr("data-log-entry").await?;
-        }
-    }
-    let index = agent_entry.expect("an IMPORT_FAILED row");
-    // Found again: the dialog may have drawn its rows anew meanwhile.
+    let all: String = entries.iter().map(|(_, t)| t.as_str()).collect();
+    assert!(all.contains("IMPORT_FAILED"), "the agent's entry: {all}");
+    assert!(all.contains("DEPLOY_FAILED"), "Rollwright's entry: {all}");
+    let index = &entries
+        .iter()
+        .find(|(_, t)| t.contains("IMPORT_FAILED"))
+        .expect("an IMPORT_FAILED row")
+        .0;
     click(&app, &format!("tr[data-log-entry='{index}'] td:last-child")).await?;
-    let detail = app
-        .wait_for(By::Css(format!("[data-log-detail='{index}']")))
+    app.wait_for(By::Css(format!("[data-log-detail='{index}']")))
+        .await?;
+    let detail = texts(&app, "[data-log-detail]", "data-log-detail")
         .await?
-        .prop("textContent")
-        .await?
-        .unwrap_or_default();
+        .remove(0)
+        .1;
     assert!(
         detail.contains("import failed at step"),
         "the module and step: {detail}"
@@ -245,17 +255,17 @@ async fn a_failed_device_shows_its_error_log_and_a_scheduled_update_is_cancelled
     // Cancel the scheduled update: the confirmation says what happens, and
     // the agents are configured back.
     click(&app, &format!("[data-cancel-update='{}']", scheduled.0)).await?;
-    let confirm = app.wait_for(By::Css("[data-confirm='confirm']")).await?;
-    let dialog = app
-        .wait_for(By::Css("[role='alertdialog'], [role='dialog']"))
-        .await?;
-    let words = dialog.text().await?;
+    app.wait_for(By::Css("[data-confirm='confirm']")).await?;
+    let words = texts(&app, "[role='alertdialog'], [role='dialog']", "role")
+        .await?
+        .remove(0)
+        .1;
     assert!(
         words.to_lowercase().contains("revoke"),
         "says what happens: {words}"
     );
     app.screenshot("status-cancel-confirm").await?;
-    confirm.click().await?;
+    click(&app, "[data-confirm='confirm']").await?;
     wait_attr(
         &app,
         &format!("tr[data-update='{}']", scheduled.0),
