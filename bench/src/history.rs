@@ -1,6 +1,7 @@
 //! Item 4: a database holding 100,000 devices and 1,000,000 finished device
-//! updates, how big it is, how much memory the engine needs on top of it, and
-//! how the status list of the newest 100 updates scales with the history.
+//! updates (100,000 updates of 10 devices), how big it is, how much memory
+//! the engine needs on top of it, and how the status list (the newest 100,
+//! and the screen's pages of 50, filtered or not) scales with the history.
 //!
 //! The history is written by this module's own SQL against the documented
 //! schema (migration 2 and 3 in `src/store/migrations.rs`), because the store
@@ -16,10 +17,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::Utc;
-use rollwright::domain::RawDeviceQuery;
+use rollwright::domain::{RawDeviceQuery, UpdateStatus};
 use rollwright::engine::{Engine, EngineConfig, Silent, SystemClock};
 use rollwright::secrets::Secret;
-use rollwright::store::Store;
+use rollwright::store::{Store, UpdateFilter};
 use rusqlite::params;
 use serde_json::{json, Value};
 
@@ -171,22 +172,6 @@ fn insert_updates(
 /// The status list of the newest 100 updates, and one update's device
 /// updates, each timed over repeated runs after a warm-up.
 fn status_timings(store: &Store) -> anyhow::Result<Value> {
-    let time = |f: &dyn Fn() -> anyhow::Result<()>| -> anyhow::Result<Value> {
-        for _ in 0..3 {
-            f()?;
-        }
-        let mut runs: Vec<Duration> = (0..25)
-            .map(|_| {
-                let t = Instant::now();
-                f().map(|()| t.elapsed())
-            })
-            .collect::<anyhow::Result<_>>()?;
-        runs.sort();
-        Ok(json!({
-            "p50_ms": stats::quantile_ms(&runs, 0.5),
-            "max_ms": stats::quantile_ms(&runs, 1.0),
-        }))
-    };
     let newest = store
         .recent_updates(1)?
         .first()
@@ -201,6 +186,50 @@ fn status_timings(store: &Store) -> anyhow::Result<Value> {
             store.device_updates_of(newest)?;
             Ok(())
         })?,
+        "status_pages": status_pages(store)?,
+    }))
+}
+
+/// `f`'s p50 and max over 25 runs after 3 warm-ups.
+fn time(f: &dyn Fn() -> anyhow::Result<()>) -> anyhow::Result<Value> {
+    for _ in 0..3 {
+        f()?;
+    }
+    let mut runs: Vec<Duration> = (0..25)
+        .map(|_| {
+            let t = Instant::now();
+            f().map(|()| t.elapsed())
+        })
+        .collect::<anyhow::Result<_>>()?;
+    runs.sort();
+    Ok(json!({
+        "p50_ms": stats::quantile_ms(&runs, 0.5),
+        "max_ms": stats::quantile_ms(&runs, 1.0),
+    }))
+}
+
+/// The status screen's pages (`Store::updates_page`, 50 rows as the screen
+/// reads them): the first, the last, and the first filtered by derived
+/// status and title text, which counts every match.
+fn status_pages(store: &Store) -> anyhow::Result<Value> {
+    const PAGE: u32 = 50;
+    let all = UpdateFilter::default();
+    let total = store.updates_page(&all, 0, 1)?.total;
+    let filtered = UpdateFilter {
+        status: Some(UpdateStatus::Succeeded),
+        text: Some("wave".into()),
+        ..UpdateFilter::default()
+    };
+    let page = |filter: &UpdateFilter, offset: u64| -> anyhow::Result<()> {
+        let p = store.updates_page(filter, offset, PAGE)?;
+        anyhow::ensure!(!p.updates.is_empty(), "an empty status page");
+        Ok(())
+    };
+    Ok(json!({
+        "updates": total,
+        "first": time(&|| page(&all, 0))?,
+        "last": time(&|| page(&all, total.saturating_sub(PAGE.into())))?,
+        "filtered": time(&|| page(&filtered, 0))?,
     }))
 }
 

@@ -126,8 +126,8 @@ fn main() -> anyhow::Result<()> {
                 db: &db,
                 fixtures: &fixtures,
                 devices: flags.number("devices", Some(100_000))?,
-                updates: flags.number("updates", Some(10_000))?,
-                per_update: flags.number("per-update", Some(100))?,
+                updates: flags.number("updates", Some(100_000))?,
+                per_update: flags.number("per-update", Some(10))?,
             })?
         }
         "history-probe" => {

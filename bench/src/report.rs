@@ -221,6 +221,27 @@ fn rows(r: &Map<String, Value>) -> Vec<Row> {
                     at_most(p50, 10.0),
                 ));
             }
+            if let Some(last) = steps.last() {
+                let pages = &last["status_pages"];
+                let worst = ["first", "last", "filtered"]
+                    .iter()
+                    .filter_map(|k| num(pages, &[k, "p50_ms"]))
+                    .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
+                rows.push(row(
+                    &format!(
+                        "status screen page of 50 among {} updates: first / last / filtered p50",
+                        fmt(num(pages, &["updates"]), 0)
+                    ),
+                    format!(
+                        "{} / {} / {} ms",
+                        fmt(num(pages, &["first", "p50_ms"]), 1),
+                        fmt(num(pages, &["last", "p50_ms"]), 1),
+                        fmt(num(pages, &["filtered", "p50_ms"]), 1)
+                    ),
+                    "< 100 ms",
+                    at_most(worst, 100.0),
+                ));
+            }
         }
         rows.push(row(
             "database: 100,000 devices, 1,000,000 finished",

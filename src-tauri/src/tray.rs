@@ -28,6 +28,7 @@ const ATTENTION_RGB: [u8; 3] = [0xb4, 0x23, 0x18];
 /// What the tray shows, kept to redraw only on change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Shown {
+    updates: usize,
     running: usize,
     waiting: usize,
     attention: bool,
@@ -105,6 +106,7 @@ pub fn refresh(app: &AppHandle) {
         return;
     };
     let now = Shown {
+        updates: state.engine.updates_in_progress(),
         running: state.engine.running(),
         waiting: state.engine.waiting(),
         attention: tray.attention.load(Ordering::SeqCst),
@@ -123,7 +125,7 @@ pub fn refresh(app: &AppHandle) {
         if let Some(icons) = &tray.icons {
             let which = if now.attention {
                 2
-            } else if now.running + now.waiting > 0 {
+            } else if now.updates + now.running + now.waiting > 0 {
                 1
             } else {
                 0
@@ -133,17 +135,27 @@ pub fn refresh(app: &AppHandle) {
     }
 }
 
-/// "2 running, 5 waiting" / "Idle", and "failures to look at".
+/// "1 update in progress: 2 device updates working, 5 waiting for their
+/// time" / "Idle", and "failures to look at".
 fn summary_words(s: Shown) -> String {
-    let mut words = if s.running + s.waiting == 0 {
+    let mut words = if s.updates + s.running + s.waiting == 0 {
         "Idle".to_owned()
     } else {
-        format!("{} running, {} waiting", s.running, s.waiting)
+        format!(
+            "{}: {} working, {} waiting for their time",
+            count(s.updates, "update in progress", "updates in progress"),
+            count(s.running, "device update", "device updates"),
+            s.waiting
+        )
     };
     if s.attention {
         words.push_str(" · failures to look at");
     }
     words
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// The app icon with a filled dot in its lower right corner.
@@ -207,16 +219,24 @@ mod tests {
 
     #[test]
     fn the_summary_counts_work_and_flags_failures() {
-        let s = |running, waiting, attention| {
+        let s = |updates, running, waiting, attention| {
             summary_words(Shown {
+                updates,
                 running,
                 waiting,
                 attention,
             })
         };
-        assert_eq!(s(0, 0, false), "Idle");
-        assert_eq!(s(2, 5, false), "2 running, 5 waiting");
-        assert_eq!(s(0, 0, true), "Idle · failures to look at");
+        assert_eq!(s(0, 0, 0, false), "Idle");
+        assert_eq!(
+            s(1, 2, 5, false),
+            "1 update in progress: 2 device updates working, 5 waiting for their time"
+        );
+        assert_eq!(
+            s(3, 1, 0, false),
+            "3 updates in progress: 1 device update working, 0 waiting for their time"
+        );
+        assert_eq!(s(0, 0, 0, true), "Idle · failures to look at");
     }
 
     #[test]

@@ -545,6 +545,11 @@ impl Engine {
         self.lock().active.len()
     }
 
+    /// Updates this engine carries out that have unsettled device updates.
+    pub fn updates_in_progress(&self) -> usize {
+        self.lock().open.len()
+    }
+
     /// Device updates waiting for their deploy time.
     pub fn waiting(&self) -> usize {
         self.inner.scheduler.len()

@@ -70,15 +70,7 @@ async fn closing_the_window_hides_it_and_the_app_keeps_running() -> anyhow::Resu
     let display = x11::Display::open()?;
     let window = display.find_window("Rollwright")?;
     display.request_close(window)?;
-
-    let started = Instant::now();
-    while display.is_viewable(window)? {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "the window is still shown 10 s after a close request"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    display.wait_viewable(window, false).await?;
     // The process is alive: its web view still answers.
     assert_eq!(app.driver.title().await?, "Rollwright");
     app.stop().await
@@ -230,11 +222,7 @@ async fn a_second_launch_shows_the_running_app_instead_of_starting_again() -> an
     let display = x11::Display::open()?;
     let window = display.find_window("Rollwright")?;
     display.request_close(window)?;
-    let started = Instant::now();
-    while display.is_viewable(window)? {
-        assert!(started.elapsed() < Duration::from_secs(10), "not hidden");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    display.wait_viewable(window, false).await?;
     let launched = Instant::now();
     launch_again(&app).await?;
     assert!(
@@ -242,14 +230,7 @@ async fn a_second_launch_shows_the_running_app_instead_of_starting_again() -> an
         "the second launch took {:?}",
         launched.elapsed()
     );
-    let started = Instant::now();
-    while !display.is_viewable(window)? {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "the first window is not shown again"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    display.wait_viewable(window, true).await?;
     // Still the first app, with its web view: nothing started twice.
     assert_eq!(app.driver.title().await?, "Rollwright");
     app.stop().await

@@ -43,6 +43,21 @@ impl Display {
         Ok(String::from_utf8_lossy(&reply.value).into_owned())
     }
 
+    /// Waits up to 10 s for `w` to be shown (`true`) or hidden (`false`).
+    pub async fn wait_viewable(&self, w: Window, viewable: bool) -> anyhow::Result<()> {
+        let started = std::time::Instant::now();
+        while self.is_viewable(w)? != viewable {
+            if started.elapsed() > std::time::Duration::from_secs(10) {
+                bail!(
+                    "the window is still {} 10 s later",
+                    if viewable { "hidden" } else { "shown" }
+                );
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        Ok(())
+    }
+
     pub fn request_close(&self, w: Window) -> anyhow::Result<()> {
         let protocols = self.conn.intern_atom(false, b"WM_PROTOCOLS")?.reply()?.atom;
         let delete = self

@@ -97,11 +97,9 @@ kill $pid; echo "no window within {WINDOW_WAIT_S} s" >&2; exit 1"#,
     );
     step(
         "start the installed app under Xvfb until its window shows",
-        Command::new("xvfb-run")
-            .args(["-a", "-s", "-screen 0 1280x800x24", "dbus-run-session", "--"])
-            .args(["sh", "-c", &script, "check"])
+        cmd::under_xvfb("sh")
+            .args(["-c", &script, "check"])
             .arg(&binary)
-            .env("NO_AT_BRIDGE", "1")
             // Never a user's data or keyring: a directory of its own.
             .env("ROLLWRIGHT_DATA_DIR", &data)
             .env("ROLLWRIGHT_SECRETS", "file"),

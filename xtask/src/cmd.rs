@@ -34,6 +34,22 @@ pub fn npm(ui_dir: &Path) -> Command {
     c
 }
 
+/// `program` under a virtual display (Xvfb, 1280×800) with a session bus of
+/// its own: how the end-to-end tests and the package check run the app.
+pub fn under_xvfb(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut c = Command::new("xvfb-run");
+    c.args([
+        "-a",
+        "-s",
+        "-screen 0 1280x800x24",
+        "dbus-run-session",
+        "--",
+    ])
+    .arg(program)
+    .env("NO_AT_BRIDGE", "1");
+    c
+}
+
 /// Whether `program` can be found on PATH.
 pub fn on_path(program: &str) -> bool {
     std::env::var_os("PATH")

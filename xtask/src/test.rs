@@ -1,8 +1,6 @@
 //! `cargo xtask test`: every check the project has, in the order that fails
 //! fastest. Stops at the first failure and exits non-zero.
 
-use std::process::Command;
-
 use crate::cmd::{self, step, Result};
 use crate::run::build_ui_and_app;
 use crate::{project_root, setup};
@@ -67,16 +65,8 @@ pub fn end_to_end(root: &std::path::Path, app: &std::path::Path, filter: Option<
             "end-to-end tests (real app under Xvfb){}",
             filter.map(|f| format!(": {f}")).unwrap_or_default()
         ),
-        Command::new("xvfb-run")
+        cmd::under_xvfb(cargo)
             .current_dir(root)
-            .args([
-                "-a",
-                "-s",
-                "-screen 0 1280x800x24",
-                "dbus-run-session",
-                "--",
-            ])
-            .arg(cargo)
             .args([
                 "test",
                 "-p",
@@ -89,7 +79,6 @@ pub fn end_to_end(root: &std::path::Path, app: &std::path::Path, filter: Option<
                 "--test-threads=1",
             ])
             .args(filter)
-            .env("NO_AT_BRIDGE", "1")
             .env("TAURI_DRIVER", driver)
             .env("ROLLWRIGHT_APP", app),
     )
