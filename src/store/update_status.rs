@@ -182,51 +182,48 @@ fn filtered(filter: &UpdateFilter) -> (String, Vec<Value>) {
             args.len()
         ));
     }
-    let mut from = "FROM updates u".to_owned();
     if let Some(status) = filter.status {
-        from.push_str(&format!(
-            " LEFT JOIN ({}) s ON s.update_id = u.id",
-            status_counts_sql()
-        ));
         args.push(Value::Text(status_word(status).to_owned()));
-        conds.push(format!("{DERIVED_STATUS} = ?{}", args.len()));
+        conds.push(format!("{} = ?{}", derived_status_sql(), args.len()));
     }
+    let from = "FROM updates u";
     if conds.is_empty() {
-        (from, args)
+        (from.to_owned(), args)
     } else {
         (format!("{from} WHERE {}", conds.join(" AND ")), args)
     }
 }
 
-/// Per update: how many device updates in all, scheduled, unsettled, in
-/// error and cancelled, from the counts the triggers keep. Which statuses are
-/// settled comes from the domain's one list of them.
-fn status_counts_sql() -> String {
+/// The status of update `u`, derived in SQL from the counts the triggers
+/// keep by [`UpdateSummary::from_groups`]'s rule (a test holds the two
+/// together). Correlated, so a page walks the newest updates until it has
+/// its rows instead of deriving every update's status first. Which statuses
+/// are settled comes from the domain's one list of them.
+fn derived_status_sql() -> String {
     let settled: Vec<String> = DeviceUpdateStatus::ALL
         .iter()
         .flat_map(|&s| [(s, false), (s, true)])
         .filter(|&(s, c)| is_settled(s, c))
         .map(|(s, c)| format!("('{}', {})", s.as_str(), u8::from(c)))
         .collect();
+    let of = |cond: &str| format!("SUM(CASE WHEN {cond} THEN count ELSE 0 END)");
     format!(
-        "SELECT update_id, SUM(count) AS n,
-            SUM(CASE WHEN status = 'scheduled' THEN count ELSE 0 END) AS scheduled,
-            SUM(CASE WHEN (status, config_only) IN (VALUES {}) THEN 0 ELSE count END) AS unsettled,
-            SUM(CASE WHEN status = 'error' THEN count ELSE 0 END) AS failed,
-            SUM(CASE WHEN status = 'cancelled' THEN count ELSE 0 END) AS cancelled
-        FROM update_status_counts GROUP BY update_id",
-        settled.join(", ")
+        "(SELECT CASE
+            WHEN coalesce(SUM(count), 0) = 0 OR {scheduled} = SUM(count) THEN 'scheduled'
+            WHEN {unsettled} > 0 THEN 'running'
+            WHEN {failed} > 0 THEN 'failed'
+            WHEN {cancelled} = SUM(count) THEN 'cancelled'
+            ELSE 'succeeded' END
+          FROM update_status_counts c WHERE c.update_id = u.id)",
+        scheduled = of("status = 'scheduled'"),
+        unsettled = of(&format!(
+            "(status, config_only) NOT IN (VALUES {})",
+            settled.join(", ")
+        )),
+        failed = of("status = 'error'"),
+        cancelled = of("status = 'cancelled'"),
     )
 }
-
-/// [`UpdateSummary::from_groups`]'s rule, in SQL over [`status_counts_sql`];
-/// a test holds the two together.
-const DERIVED_STATUS: &str = "CASE
-        WHEN coalesce(s.n, 0) = 0 OR s.scheduled = s.n THEN 'scheduled'
-        WHEN s.unsettled > 0 THEN 'running'
-        WHEN s.failed > 0 THEN 'failed'
-        WHEN s.cancelled = s.n THEN 'cancelled'
-        ELSE 'succeeded' END";
 
 fn status_word(s: UpdateStatus) -> &'static str {
     match s {

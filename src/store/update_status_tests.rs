@@ -261,3 +261,14 @@ fn the_deployment_overview_names_each_device_its_site_and_its_log_length() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn a_page_past_the_end_is_empty_and_still_counts_every_match() {
+    let (_dir, store, devices) = seeded();
+    one_of_each(&store, &devices);
+    let past = store
+        .updates_page(&UpdateFilter::default(), 40, 10)
+        .unwrap();
+    assert!(past.updates.is_empty());
+    assert_eq!(past.total, 6);
+}
