@@ -46,7 +46,7 @@ pub struct AppState {
     pub actor: Actor,
     /// The demo fleet, when the landscape is the demo; it serves until
     /// [`AppState::shutdown`].
-    demo_fleet: Arc<tokio::sync::Mutex<Option<DemoFleet>>>,
+    demo_fleet: tokio::sync::Mutex<Option<DemoFleet>>,
     data_dir: PathBuf,
     /// Which process's engine holds the database while this app's waits.
     engine_holder: Arc<Mutex<Option<String>>>,
@@ -94,7 +94,7 @@ impl AppState {
             store,
             engine,
             actor,
-            demo_fleet: Arc::new(tokio::sync::Mutex::new(demo_fleet)),
+            demo_fleet: tokio::sync::Mutex::new(demo_fleet),
             data_dir,
             engine_holder,
         })
