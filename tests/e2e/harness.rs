@@ -169,10 +169,14 @@ impl App {
         std::fs::create_dir_all(&dir)?;
         let path = dir.join(format!("{name}.png"));
         // WebKitGTK paints after the DOM changes; wait two animation frames so
-        // the picture shows what the assertions just saw.
+        // the picture shows what the assertions just saw. A web view that was
+        // hidden a moment ago may not run frames yet: a second at most.
         self.driver
             .execute_async(
-                "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(done));",
+                "const done = arguments[0]; let ended = false;
+                 const end = () => { if (!ended) { ended = true; done(); } };
+                 requestAnimationFrame(() => requestAnimationFrame(end));
+                 setTimeout(end, 1000);",
                 vec![],
             )
             .await?;

@@ -154,7 +154,8 @@ async fn an_approved_update_runs_in_the_background_and_its_end_is_notified() -> 
     app.wait_for(By::Tag("h1")).await?;
     // The window closes at once; the rollout carries on in the background.
     let display = x11::Display::open()?;
-    display.request_close(display.find_window("Rollwright")?)?;
+    let window = display.find_window("Rollwright")?;
+    display.request_close(window)?;
 
     let body = watch
         .wait_for("Update finished: E2E rollout", Duration::from_secs(60))
@@ -172,6 +173,8 @@ async fn an_approved_update_runs_in_the_background_and_its_end_is_notified() -> 
     // The status list shows it, finished, beside the demo's history, once
     // the window is back.
     launch_again(&app).await?;
+    // A hidden web view paints nothing; the screenshot below waits for paints.
+    display.wait_viewable(window, true).await?;
     app.driver
         .find(By::Css("[data-nav='status']"))
         .await?
