@@ -156,14 +156,23 @@ async fn an_approved_update_runs_in_the_background_and_its_end_is_notified() -> 
     let display = x11::Display::open()?;
     let window = display.find_window("Rollwright")?;
     display.request_close(window)?;
+    display.wait_viewable(window, false).await?;
+    let secrets = rollwright::secrets::file_store(app.data_dir())?;
+    let store =
+        rollwright::store::Store::open(&app.data_dir().join("rollwright.sqlite3"), secrets)?;
+    assert!(
+        store
+            .device_updates_of(update)?
+            .iter()
+            .all(|du| du.actual_start.is_none()),
+        "no deployment began before the window closed (they wait {} s)",
+        notifications::DEPLOY_AFTER_S
+    );
 
     let body = watch
         .wait_for("Update finished: E2E rollout", Duration::from_secs(60))
         .await?;
     assert!(body.contains("succeeded"), "{body}");
-    let secrets = rollwright::secrets::file_store(app.data_dir())?;
-    let store =
-        rollwright::store::Store::open(&app.data_dir().join("rollwright.sqlite3"), secrets)?;
     let finished = store.update(update)?.expect("the update exists");
     assert!(
         finished.actual_end.is_some(),

@@ -15,6 +15,10 @@ use rollwright::domain::{DeployOption, NewTarget, NewUpdate, UpdateId};
 use rollwright::engine::{Engine, EngineConfig, Silent, SystemClock};
 use rollwright::store::Store;
 
+/// How long after the approval the devices deploy: past the app's start and
+/// the closing of its window.
+pub const DEPLOY_AFTER_S: i64 = 20;
+
 /// Seeds the demo into `data_dir` and approves an update of acme-erp to its
 /// newest version on every eligible device, for the app to carry out.
 pub async fn approved_demo_update(data_dir: &Path) -> anyhow::Result<UpdateId> {
@@ -34,7 +38,13 @@ pub async fn approved_demo_update(data_dir: &Path) -> anyhow::Result<UpdateId> {
         .eligible(&product, &version)?
         .into_iter()
         .take(5)
-        .map(|e| (e.device, DeployOption::Now))
+        // Deployments start after the app's window has been closed.
+        .map(|e| {
+            (
+                e.device,
+                DeployOption::At(now + chrono::Duration::seconds(DEPLOY_AFTER_S)),
+            )
+        })
         .collect();
     let (update, _) = store.create_update(
         &actor,

@@ -125,9 +125,16 @@ async fn texts(app: &App, css: &str, attr: &str) -> anyhow::Result<Vec<(String, 
     Ok(serde_json::from_value(found.json().clone())?)
 }
 
+/// Clicks `css`, found again when a refresh drew it anew in between.
 async fn click(app: &App, css: &str) -> anyhow::Result<()> {
-    app.wait_for(By::Css(css)).await?.click().await?;
-    Ok(())
+    let mut tries = 0;
+    loop {
+        match app.wait_for(By::Css(css)).await?.click().await {
+            Ok(()) => return Ok(()),
+            Err(e) if tries < 3 && e.to_string().to_lowercase().contains("stale") => tries += 1,
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 /// Waits until the element `css` has `attr` = `value`.
@@ -246,6 +253,20 @@ async fn a_failed_device_shows_its_error_log_and_a_scheduled_update_is_cancelled
         "the module and step: {detail}"
     );
     app.screenshot("status-error-log-entry").await?;
+    click(&app, "[data-copy-log]").await?;
+    app.wait_for(By::Css("[data-copy-result]")).await?;
+    let copied = texts(&app, "[data-copy-result]", "role")
+        .await?
+        .pop()
+        .map(|(_, text)| text)
+        .unwrap_or_default();
+    assert!(copied.starts_with("Copied the whole log"), "{copied}");
+    // What the clipboard holds now, pasted as another program would.
+    let pasted = crate::x11::Display::open()?.clipboard_text()?;
+    assert!(
+        pasted.contains("IMPORT_FAILED"),
+        "the log as text: {pasted}"
+    );
     app.driver
         .action_chain()
         .send_keys(Key::Escape)
