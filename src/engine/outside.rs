@@ -49,10 +49,9 @@ impl Engine {
             return Ok(());
         }
         let store = self.inner.store.clone();
-        let updates = new_updates;
         let (dus, cancels) = blocking(move || -> Result<_, StoreError> {
             let mut dus = Vec::new();
-            for u in updates {
+            for u in new_updates {
                 dus.extend(store.device_updates_of(u)?);
             }
             let mut cancels = Vec::new();
