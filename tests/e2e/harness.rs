@@ -230,6 +230,21 @@ impl App {
         Ok(answer.json().clone())
     }
 
+    /// Each element matching `css`: its `attr` and its whole text (scrolled into
+    /// view or not), read in one script so a redraw cannot fall between.
+    pub async fn texts(&self, css: &str, attr: &str) -> anyhow::Result<Vec<(String, String)>> {
+        let found = self
+            .driver
+            .execute(
+                "const [css, attr] = arguments;
+                 return [...document.querySelectorAll(css)]
+                   .map(e => [e.getAttribute(attr) ?? '', e.textContent ?? '']);",
+                vec![serde_json::json!(css), serde_json::json!(attr)],
+            )
+            .await?;
+        Ok(serde_json::from_value(found.json().clone())?)
+    }
+
     pub async fn stop(self) -> anyhow::Result<()> {
         self.driver.quit().await?;
         Ok(())

@@ -176,11 +176,9 @@ async fn an_approved_update_runs_in_the_background_and_its_end_is_notified() -> 
         .await?
         .click()
         .await?;
-    let row = app
-        .wait_for(By::Css(format!("[data-update='{}']", update.0)))
-        .await?;
-    // All of its text, truncated on screen or not.
-    let text = row.prop("textContent").await?.unwrap_or_default();
+    let row = format!("[data-update='{}']", update.0);
+    app.wait_for(By::Css(&row)).await?;
+    let (_, text) = app.texts(&row, "data-update").await?.remove(0);
     assert!(text.contains("E2E rollout"), "{text}");
     assert!(text.contains("succeeded"), "{text}");
     assert!(text.contains("actual end"), "{text}");

@@ -110,21 +110,6 @@ async fn configured_version(url: &str) -> anyhow::Result<Option<String>> {
         .clone())
 }
 
-/// Each element matching `css`: its `attr` and its whole text (scrolled into
-/// view or not), read in one script so a redraw cannot fall between.
-async fn texts(app: &App, css: &str, attr: &str) -> anyhow::Result<Vec<(String, String)>> {
-    let found = app
-        .driver
-        .execute(
-            "const [css, attr] = arguments;
-             return [...document.querySelectorAll(css)]
-               .map(e => [e.getAttribute(attr) ?? '', e.textContent ?? '']);",
-            vec![serde_json::json!(css), serde_json::json!(attr)],
-        )
-        .await?;
-    Ok(serde_json::from_value(found.json().clone())?)
-}
-
 /// Clicks `css`, found again when a refresh drew it anew in between.
 async fn click(app: &App, css: &str) -> anyhow::Result<()> {
     let mut tries = 0;
@@ -141,7 +126,7 @@ async fn click(app: &App, css: &str) -> anyhow::Result<()> {
 async fn wait_attr(app: &App, css: &str, attr: &str, value: &str) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     loop {
-        let found = texts(app, css, attr).await?;
+        let found = app.texts(css, attr).await?;
         if found.first().is_some_and(|(v, _)| v == value) {
             return Ok(());
         }
@@ -196,11 +181,11 @@ async fn a_failed_device_shows_its_error_log_and_a_scheduled_update_is_cancelled
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
-    let updated = app
-        .wait_for(By::Css("[data-updated-at]"))
+    app.wait_for(By::Css("[data-updated-at]")).await?;
+    let (_, updated) = app
+        .texts("[data-updated-at]", "data-updated-at")
         .await?
-        .text()
-        .await?;
+        .remove(0);
     assert!(updated.contains("Updated"), "{updated}");
     app.screenshot("status-overview").await?;
 
@@ -215,20 +200,20 @@ async fn a_failed_device_shows_its_error_log_and_a_scheduled_update_is_cancelled
     .await?;
     app.wait_for(By::Css("tr[data-device-update][data-status='error']"))
         .await?;
-    let du = texts(
-        &app,
-        "tr[data-device-update][data-status='error']",
-        "data-device-update",
-    )
-    .await?
-    .remove(0)
-    .0;
+    let du = app
+        .texts(
+            "tr[data-device-update][data-status='error']",
+            "data-device-update",
+        )
+        .await?
+        .remove(0)
+        .0;
     app.screenshot("status-expanded").await?;
     click(&app, &format!("[data-error-log='{du}']")).await?;
     app.wait_for(By::Css("[data-log-dialog] tr[data-log-entry]"))
         .await?;
     app.screenshot("status-error-log").await?;
-    let entries = texts(&app, "tr[data-log-entry]", "data-log-entry").await?;
+    let entries = app.texts("tr[data-log-entry]", "data-log-entry").await?;
     assert!(
         entries.len() >= 2,
         "the agent's entries and Rollwright's: {entries:?}"
@@ -244,7 +229,8 @@ async fn a_failed_device_shows_its_error_log_and_a_scheduled_update_is_cancelled
     click(&app, &format!("tr[data-log-entry='{index}'] td:last-child")).await?;
     app.wait_for(By::Css(format!("[data-log-detail='{index}']")))
         .await?;
-    let detail = texts(&app, "[data-log-detail]", "data-log-detail")
+    let detail = app
+        .texts("[data-log-detail]", "data-log-detail")
         .await?
         .remove(0)
         .1;
@@ -255,7 +241,8 @@ async fn a_failed_device_shows_its_error_log_and_a_scheduled_update_is_cancelled
     app.screenshot("status-error-log-entry").await?;
     click(&app, "[data-copy-log]").await?;
     app.wait_for(By::Css("[data-copy-result]")).await?;
-    let copied = texts(&app, "[data-copy-result]", "role")
+    let copied = app
+        .texts("[data-copy-result]", "role")
         .await?
         .pop()
         .map(|(_, text)| text)
@@ -277,7 +264,8 @@ async fn a_failed_device_shows_its_error_log_and_a_scheduled_update_is_cancelled
     // the agents are configured back.
     click(&app, &format!("[data-cancel-update='{}']", scheduled.0)).await?;
     app.wait_for(By::Css("[data-confirm='confirm']")).await?;
-    let words = texts(&app, "[role='alertdialog'], [role='dialog']", "role")
+    let words = app
+        .texts("[role='alertdialog'], [role='dialog']", "role")
         .await?
         .remove(0)
         .1;
@@ -314,11 +302,12 @@ async fn a_failed_device_shows_its_error_log_and_a_scheduled_update_is_cancelled
         .await?;
     let started = std::time::Instant::now();
     loop {
-        let rows = app.driver.find_all(By::Css("tr[data-update]")).await?;
-        let mut ids = Vec::new();
-        for r in &rows {
-            ids.push(r.attr("data-update").await?.unwrap_or_default());
-        }
+        let ids: Vec<String> = app
+            .texts("tr[data-update]", "data-update")
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
         if ids == [failing.0.to_string()] {
             break;
         }
@@ -371,8 +360,8 @@ async fn the_app_says_whose_engine_runs_while_another_process_holds_the_database
     )?;
     holder.start().await?;
     let app = App::start_with(dir).await?;
-    let banner = app.wait_for(By::Css("[data-engine-banner]")).await?;
-    let text = banner.text().await?;
+    app.wait_for(By::Css("[data-engine-banner]")).await?;
+    let (_, text) = app.texts("[data-engine-banner]", "role").await?.remove(0);
     assert!(
         text.contains(&format!("process {}", std::process::id())),
         "names the holder: {text}"
