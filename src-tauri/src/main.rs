@@ -47,7 +47,6 @@ fn main() {
             tracing::info!(db = %state.store.path().display(), "database ready");
             app.manage(state);
             tray::install(app.handle())?;
-            tray::keep_current(app.handle().clone());
             if in_tray {
                 if let Some(window) = app.get_webview_window("main") {
                     window.hide()?;

@@ -124,8 +124,8 @@ impl AppState {
     }
 
     /// Seeds an empty database with the demo landscape and starts its fleet
-    /// (the welcome screen's choice); then the engine reads its inventory.
-    /// Returns whether the landscape is the demo now.
+    /// (the welcome screen's choice); then the engine reads its inventory in
+    /// the background. Returns whether the landscape is the demo now.
     pub async fn open_demo(&self) -> Result<bool, IpcError> {
         let mut fleet = self.demo_fleet.lock().await;
         if fleet.is_none() {
@@ -138,6 +138,9 @@ impl AppState {
             )
             .await
             .map_err(|e| IpcError::internal(format!("cannot open the demo: {e}")))?;
+            if fleet.is_some() {
+                tauri::async_runtime::spawn(sync_all(self.engine.clone()));
+            }
         }
         Ok(fleet.is_some())
     }
@@ -206,8 +209,13 @@ async fn start_engine(app: AppHandle, engine: Engine, holder: Arc<Mutex<Option<S
         }
     }
     // The landscape as the agents see it now, not as last time.
+    sync_all(engine).await;
+}
+
+/// Reads every device's inventory from its agent.
+async fn sync_all(engine: Engine) {
     if let Err(e) = engine.sync_inventory(DeviceSelection::All).await {
-        tracing::warn!("inventory sync at start failed: {e}");
+        tracing::warn!("inventory sync failed: {e}");
     }
 }
 

@@ -84,13 +84,13 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
         attention: AtomicBool::new(false),
         shown: Mutex::new(None),
     });
-    refresh(app);
+    keep_current(app.clone());
     Ok(())
 }
 
 /// Redraws the tray every second: the engine's counts change without an
 /// event when a deployment's time comes.
-pub fn keep_current(app: AppHandle) {
+fn keep_current(app: AppHandle) {
     tauri::async_runtime::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
         loop {

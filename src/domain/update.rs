@@ -396,6 +396,19 @@ pub enum UpdateStatus {
     Cancelled,
 }
 
+impl UpdateStatus {
+    /// The word for it, as the wire and the status filter spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UpdateStatus::Scheduled => "scheduled",
+            UpdateStatus::Running => "running",
+            UpdateStatus::Succeeded => "succeeded",
+            UpdateStatus::Failed => "failed",
+            UpdateStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UpdateSummary {
     pub status: UpdateStatus,
@@ -496,6 +509,20 @@ pub(crate) mod tests {
     use crate::domain::{ProductName, ProductVersions, Version};
     use chrono::TimeZone;
     use DeviceUpdateStatus::*;
+
+    #[test]
+    fn an_update_status_word_is_the_one_on_the_wire() {
+        use UpdateStatus as U;
+        for s in [
+            U::Scheduled,
+            U::Running,
+            U::Succeeded,
+            U::Failed,
+            U::Cancelled,
+        ] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+    }
 
     #[test]
     fn every_pair_of_statuses_follows_the_design_diagram() {

@@ -9,7 +9,7 @@ use rusqlite::types::Value;
 use rusqlite::Connection;
 
 use super::sql::{escape_like, opt_time_col, opt_version_col};
-use super::updates::{device_updates_where, update_row, with_targets, UPDATE_COLS};
+use super::updates::{device_updates_where, load_update};
 use super::{Store, StoreError};
 use crate::domain::{
     is_settled, DeviceId, DeviceUpdate, DeviceUpdateId, DeviceUpdateStatus, ProductName,
@@ -183,7 +183,7 @@ fn filtered(filter: &UpdateFilter) -> (String, Vec<Value>) {
         ));
     }
     if let Some(status) = filter.status {
-        args.push(Value::Text(status_word(status).to_owned()));
+        args.push(Value::Text(status.as_str().to_owned()));
         conds.push(format!("{} = ?{}", derived_status_sql(), args.len()));
     }
     let from = "FROM updates u";
@@ -225,25 +225,13 @@ fn derived_status_sql() -> String {
     )
 }
 
-fn status_word(s: UpdateStatus) -> &'static str {
-    match s {
-        UpdateStatus::Scheduled => "scheduled",
-        UpdateStatus::Running => "running",
-        UpdateStatus::Succeeded => "succeeded",
-        UpdateStatus::Failed => "failed",
-        UpdateStatus::Cancelled => "cancelled",
-    }
-}
-
 /// The page's updates with targets, summaries, actual starts and previous
 /// versions; a few indexed queries per update.
 fn listings(conn: &Connection, ids: &[UpdateId]) -> Result<Vec<UpdateListing>, StoreError> {
     let mut out = Vec::with_capacity(ids.len());
     for &id in ids {
-        let update = conn
-            .prepare_cached(&format!("{UPDATE_COLS} WHERE id = ?1"))?
-            .query_row([id], update_row)?;
-        let update = with_targets(conn, vec![update])?.remove(0);
+        // The ids come from the same snapshot, so each is there.
+        let update = load_update(conn, id)?.ok_or_else(|| StoreError::not_found("update", id))?;
         out.push(UpdateListing {
             summary: summary_of(conn, id)?,
             actual_start: conn

@@ -57,7 +57,7 @@ pub enum DeviceUpdateChange {
 
 /// A device update's own columns; its targets are read apart
 /// ([`device_updates_where`]). `u` is there for filters that need it.
-pub(super) const DU_COLS: &str = "SELECT du.id, du.update_id, du.device_id, du.option, du.at_ms,
+const DU_COLS: &str = "SELECT du.id, du.update_id, du.device_id, du.option, du.at_ms,
         du.window_from, du.window_to, du.status, du.progress, du.actual_start, du.actual_end,
         du.attempts, du.updated_at, du.resumes, du.progress_at
     FROM device_updates du JOIN updates u ON u.id = du.update_id";
@@ -65,8 +65,7 @@ pub(super) const DU_COLS: &str = "SELECT du.id, du.update_id, du.device_id, du.o
 /// An update's own columns; its targets are read apart ([`with_targets`]).
 /// `product` and `version` (the first target) are not read: `update_targets`
 /// has them all.
-pub(super) const UPDATE_COLS: &str =
-    "SELECT id, title, created_by, created_at, window_from, window_to,
+const UPDATE_COLS: &str = "SELECT id, title, created_by, created_at, window_from, window_to,
         approved_at, approved_by, actual_end FROM updates";
 
 impl Store {

@@ -19,19 +19,7 @@ pub(crate) async fn engine_status(state: State<'_, AppState>) -> Result<EngineSt
 /// the landscape is the demo now.
 #[tauri::command]
 pub(crate) async fn open_demo(state: State<'_, AppState>) -> Result<bool, IpcError> {
-    let opened = state.open_demo().await?;
-    if opened {
-        let engine = state.engine.clone();
-        tauri::async_runtime::spawn(async move {
-            if let Err(e) = engine
-                .sync_inventory(rollwright::store::DeviceSelection::All)
-                .await
-            {
-                tracing::warn!("inventory sync of the demo failed: {e}");
-            }
-        });
-    }
-    Ok(opened)
+    state.open_demo().await
 }
 
 /// Whether the app starts at login, in the tray.
