@@ -20,13 +20,14 @@ use crate::dto::landscape::{
     ModuleDto, NewDeviceDto, ProductModules, ProductState, SyncFailureDto, SyncReportDto,
     VersionCountDto, VersionSpreadDto,
 };
+use crate::dto::plan_devices::{PlanDeviceColumns, PlanTarget};
 use crate::dto::status::{
     DeviceTargetView, DeviceUpdateRow, LogRow, UpdatePage, UpdateQuery, UpdateRow, UpdateTargetView,
 };
 use crate::dto::wizard::{
     ChangeSetsView, ConflictView, DeployChoice, DeviceSlotView, LearnedDurationView, ModuleOpView,
-    PlanCheck, PlanDeviceInput, PlanDeviceView, PlanInput, PlanTargetView, ProductChangesView,
-    ProductChoicesView, RunningCount, SlotSuggestion, SlotView, TargetInput, VersionChoiceView,
+    PlanCheck, PlanDeviceInput, PlanInput, ProductChangesView, ProductChoicesView, RunningCount,
+    SlotSuggestion, SlotView, TargetInput, VersionChoiceView,
 };
 use crate::dto::{
     Activity, AppInfo, AuditQuery, AuditRow, ChainStatus, EngineStatus, Me, TargetView, UserRow,
@@ -102,8 +103,8 @@ fn render() -> String {
         RunningCount::decl(&cfg),
         ProductChoicesView::decl(&cfg),
         TargetInput::decl(&cfg),
-        PlanTargetView::decl(&cfg),
-        PlanDeviceView::decl(&cfg),
+        PlanTarget::decl(&cfg),
+        PlanDeviceColumns::decl(&cfg),
         DeployChoice::decl(&cfg),
         PlanDeviceInput::decl(&cfg),
         PlanInput::decl(&cfg),

@@ -43,7 +43,7 @@ pub use device_query::DevicePage;
 pub use execution::ChangeOutcome;
 pub use inventory::{AgentEndpoint, DeviceSelection};
 pub use products::{ImportOutcome, ProductVersions as ProductCatalogEntry};
-pub use update_plan::{PlanDevice, ProductChoices};
+pub use update_plan::{DevicePlan, PlanDevice, ProductChoices};
 pub use update_status::{DeviceUpdateListing, UpdateFilter, UpdateListing, UpdatesPage};
 pub use updates::DeviceUpdateChange;
 

@@ -16,7 +16,7 @@ use crate::domain::target::device_targets;
 use crate::domain::{
     check_targets, pending_changes, running_counts, version_choices, ChangeSets, Device, DeviceId,
     DeviceTarget, Module, ModuleRef, NewTarget, NewUpdate, ProductChanges, ProductName,
-    ProductVersions, UpdateId, ValidUpdate, Version, VersionChoice, VersionPair,
+    ProductVersions, Target, UpdateId, ValidUpdate, Version, VersionChoice, VersionPair,
 };
 
 /// One product as the version list shows it.
@@ -28,6 +28,13 @@ pub struct ProductChoices {
     pub versions: Vec<VersionChoice>,
     /// Devices per version they run now, newest first.
     pub running: Vec<(Option<Version>, usize)>,
+}
+
+/// The devices a set of targets applies to, with the targets as checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DevicePlan {
+    pub targets: Vec<Target>,
+    pub devices: Vec<PlanDevice>,
 }
 
 /// A device the chosen targets apply to.
@@ -77,12 +84,12 @@ impl Store {
     /// The devices `targets` apply to (each takes the targets of the
     /// products it has, all higher than what it has), by name. Refused by
     /// field when a target is.
-    pub fn plan_devices(&self, targets: &[NewTarget]) -> Result<Vec<PlanDevice>, StoreError> {
+    pub fn plan_devices(&self, targets: &[NewTarget]) -> Result<DevicePlan, StoreError> {
         let reader = self.reader()?;
         let conn = reader.unchecked_transaction()?;
         let targets = check_targets(targets, &catalog_for(&conn, targets)?)?;
         let unfinished = unfinished_updates(&conn)?;
-        Ok(all_devices(&conn)?
+        let devices = all_devices(&conn)?
             .into_iter()
             .filter_map(|device| {
                 let targets = device_targets(&device, &targets).ok()?;
@@ -92,7 +99,8 @@ impl Store {
                     device,
                 })
             })
-            .collect())
+            .collect();
+        Ok(DevicePlan { targets, devices })
     }
 
     /// Validates a request as [`Store::create_update`] would, writing

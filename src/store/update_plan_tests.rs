@@ -38,9 +38,11 @@ fn plan_devices_lists_who_takes_which_target_and_who_is_busy_elsewhere() {
     let (busy, _) = store
         .create_update(&admin(), request(&ids[..1]), t(1))
         .unwrap();
-    let devices = store
+    let plan = store
         .plan_devices(&targets(&[("acme-erp", "2.4.0")]))
         .unwrap();
+    assert_eq!(plan.targets[0].to_string(), "acme-erp 2.4.0");
+    let devices = plan.devices;
     let names: Vec<&str> = devices.iter().map(|d| d.device.name.as_str()).collect();
     assert_eq!(
         names,

@@ -41,8 +41,8 @@ fn manifest(dir: &Path) -> anyhow::Result<std::path::PathBuf> {
 
 /// The landscape screen, once its table shows devices.
 async fn open_devices(app: &App) -> anyhow::Result<()> {
-    app.driver
-        .find(By::Css("[data-nav='landscape']"))
+    // The shell may still be starting (100,000 devices): wait for the navigation.
+    app.wait_for(By::Css("[data-nav='landscape']"))
         .await?
         .click()
         .await?;

@@ -9,9 +9,10 @@ use rollwright::domain::{DeployOption, DeviceId, ProductName, ValidationError, Z
 use rollwright::store::{DeviceSelection, LabelledDevice, StoreError};
 use tauri::State;
 
+use crate::dto::plan_devices::PlanDeviceColumns;
 use crate::dto::wizard::{
-    DeviceSlotView, LearnedDurationView, PlanCheck, PlanDeviceView, PlanInput, ProductChoicesView,
-    SlotSuggestion, SlotView, TargetInput,
+    DeviceSlotView, LearnedDurationView, PlanCheck, PlanInput, ProductChoicesView, SlotSuggestion,
+    SlotView, TargetInput,
 };
 use crate::error::IpcError;
 use crate::state::{blocking, AppState};
@@ -30,16 +31,16 @@ pub(crate) async fn update_choices(
     Ok(choices.into_iter().map(ProductChoicesView::from).collect())
 }
 
-/// The devices the chosen targets apply to, by name.
+/// The devices the chosen targets apply to, by name, as columns.
 #[tauri::command]
 pub(crate) async fn plan_devices(
     state: State<'_, AppState>,
     targets: Vec<TargetInput>,
-) -> Result<Vec<PlanDeviceView>, IpcError> {
+) -> Result<PlanDeviceColumns, IpcError> {
     let store = state.store.clone();
     let targets: Vec<_> = targets.into_iter().map(Into::into).collect();
-    let devices = blocking(move || store.plan_devices(&targets)).await?;
-    Ok(devices.into_iter().map(PlanDeviceView::from).collect())
+    let plan = blocking(move || store.plan_devices(&targets)).await?;
+    Ok(PlanDeviceColumns::new(plan))
 }
 
 /// Checks a plan as Approve would, writing nothing: the first refusal comes

@@ -4,6 +4,7 @@
 
 pub(crate) mod calendar;
 pub(crate) mod landscape;
+pub(crate) mod plan_devices;
 pub(crate) mod status;
 pub(crate) mod wizard;
 

@@ -2,14 +2,12 @@
 //! take, the plan itself as the form holds it, and what checking it says
 //! (conflicts, free slots, learned durations, module changes per device).
 
-use std::collections::BTreeMap;
-
 use rollwright::calendar::{Conflict, ConflictWith, DeviceSlot, LearnedDuration, Occurrence};
 use rollwright::domain::{
-    ChangeSets, DeployOption, DeviceId, Lower, NewTarget, NewUpdate, PendingChange, ProductChanges,
-    Reachability, ValidationError, Zone,
+    ChangeSets, DeployOption, DeviceId, NewTarget, NewUpdate, PendingChange, ProductChanges,
+    ValidationError, Zone,
 };
-use rollwright::store::{PlanDevice, ProductChoices};
+use rollwright::store::ProductChoices;
 use serde::{Deserialize, Serialize};
 
 fn time(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -81,63 +79,6 @@ pub(crate) struct TargetInput {
 impl From<TargetInput> for NewTarget {
     fn from(t: TargetInput) -> Self {
         NewTarget::new(t.product, t.version)
-    }
-}
-
-/// One target on one device, with what the device has now.
-#[derive(Debug, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-pub(crate) struct PlanTargetView {
-    pub product: String,
-    pub version: String,
-    pub configured: Option<String>,
-    pub deployed: Option<String>,
-    pub configured_older: bool,
-    pub deployed_older: bool,
-}
-
-/// A device the chosen targets apply to, as step Devices lists it.
-#[derive(Debug, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-pub(crate) struct PlanDeviceView {
-    pub id: i64,
-    pub name: String,
-    pub site: Option<String>,
-    pub labels: BTreeMap<String, String>,
-    pub reach: Reachability,
-    pub last_seen: Option<String>,
-    pub targets: Vec<PlanTargetView>,
-    /// An update it is part of that has not finished on it.
-    pub unfinished: Option<i64>,
-}
-
-impl From<PlanDevice> for PlanDeviceView {
-    fn from(p: PlanDevice) -> Self {
-        let d = p.device;
-        PlanDeviceView {
-            id: d.id.0,
-            site: d.labels.get("site").cloned(),
-            reach: d.reach.state(),
-            last_seen: d.reach.last_seen.map(time),
-            targets: p
-                .targets
-                .into_iter()
-                .map(|t| {
-                    let lower = t.previous.check_target(&t.version).ok();
-                    PlanTargetView {
-                        product: t.product.to_string(),
-                        version: t.version.to_string(),
-                        configured_older: matches!(lower, Some(Lower::Configured | Lower::Both)),
-                        deployed_older: matches!(lower, Some(Lower::Deployed | Lower::Both)),
-                        configured: t.previous.configured.map(|v| v.to_string()),
-                        deployed: t.previous.deployed.map(|v| v.to_string()),
-                    }
-                })
-                .collect(),
-            unfinished: p.unfinished.map(|u| u.0),
-            name: d.name,
-            labels: d.labels,
-        }
     }
 }
 

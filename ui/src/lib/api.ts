@@ -27,10 +27,12 @@ import type {
   Role,
   SyncReportDto,
   UpdatePage,
+  PlanDeviceColumns,
   UpdateQuery,
   UserRow,
   VersionSpreadDto,
 } from './bindings';
+import { planDeviceRows, type PlanDeviceView } from './planColumns';
 import type {
   CalendarItemView,
   CalendarView,
@@ -43,7 +45,6 @@ import type {
 import type {
   LearnedDurationView,
   PlanCheck,
-  PlanDeviceView,
   PlanInput,
   ProductChoicesView,
   SlotSuggestion,
@@ -352,8 +353,8 @@ export function updateChoices(): Promise<ProductChoicesView[]> {
 }
 
 /** The devices the chosen products and versions apply to, by name. Errors name the field (`targets[1].version` …). */
-export function planDevices(targets: TargetInput[]): Promise<PlanDeviceView[]> {
-  return call<PlanDeviceView[]>('plan_devices', { targets });
+export async function planDevices(targets: TargetInput[]): Promise<PlanDeviceView[]> {
+  return planDeviceRows(await call<PlanDeviceColumns>('plan_devices', { targets }));
 }
 
 /** Checks a plan as Approve would, writing nothing: conflicts per device and the module changes. Refusals name

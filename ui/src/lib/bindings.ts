@@ -287,13 +287,37 @@ running: Array<RunningCount>, };
 
 export type TargetInput = { product: string, version: string, };
 
-export type PlanTargetView = { product: string, version: string, configured: string | null, deployed: string | null, configured_older: boolean, deployed_older: boolean, };
+export type PlanTarget = { product: string, version: string, };
 
-export type PlanDeviceView = { id: number, name: string, site: string | null, labels: { [key in string]: string }, reach: Reachability, last_seen: string | null, targets: Array<PlanTargetView>, 
+export type PlanDeviceColumns = { targets: Array<PlanTarget>, 
 /**
- * An update it is part of that has not finished on it.
+ * The versions `configured` and `deployed` point into.
  */
-unfinished: number | null, };
+versions: Array<string>, 
+/**
+ * The states `reach` points into.
+ */
+reach_states: Array<Reachability>, ids: Array<number>, names: Array<string>, 
+/**
+ * Per device, its labels as `[key, value, key, value, …]`.
+ */
+labels: Array<Array<string>>, reach: Array<number>, 
+/**
+ * Milliseconds since the epoch.
+ */
+last_seen: Array<number | null>, 
+/**
+ * An update the device is part of that has not finished on it.
+ */
+unfinished: Array<number | null>, 
+/**
+ * Per target, per device: an index into `versions`, or -1 for none.
+ */
+configured: Array<Array<number>>, deployed: Array<Array<number>>, 
+/**
+ * Per target, per device: [`TAKES`], [`CONFIGURED_OLDER`], [`DEPLOYED_OLDER`].
+ */
+flags: Array<Array<number>>, };
 
 export type DeployChoice = "config_only" | "now" | "at";
 

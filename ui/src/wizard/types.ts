@@ -10,9 +10,7 @@ export type {
   ModuleOpView,
   PlanCheck,
   PlanDeviceInput,
-  PlanDeviceView,
   PlanInput,
-  PlanTargetView,
   ProductChangesView,
   ProductChoicesView,
   RunningCount,
@@ -21,3 +19,4 @@ export type {
   TargetInput,
   VersionChoiceView,
 } from '../lib/bindings';
+export type { PlanDeviceView, PlanTargetView } from '../lib/planColumns';

@@ -160,6 +160,7 @@ export class Wizard {
     }, 200);
     try {
       const devices = await planDevices(targets);
+      performance.mark('wizard-devices-answer');
       if (call !== this.#listCall) return false;
       const index = indexDevices(devices);
       this.index = index;
