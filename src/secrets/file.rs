@@ -331,6 +331,30 @@ impl SecretStore for EncryptedFileStore {
         Ok(refs)
     }
 
+    /// One load for them all, rather than one each.
+    fn get_many(&self, refs: &[SecretRef]) -> Vec<Result<Secret, SecretError>> {
+        let contents = match self.lock().and_then(|_guard| self.load()) {
+            Ok(contents) => contents,
+            // Each reference gets get's own error.
+            Err(_) => return refs.iter().map(|r| self.get(r)).collect(),
+        };
+        refs.iter()
+            .map(|r| {
+                self.check_backend(r)?;
+                let sealed = contents
+                    .entries
+                    .get(&r.id.to_string())
+                    .ok_or(SecretError::NotFound(*r))?;
+                let plain = self
+                    .open_sealed(sealed, r.id.as_bytes())
+                    .map_err(|()| SecretError::Undecryptable(*r))?;
+                let text =
+                    std::str::from_utf8(&plain).map_err(|_| SecretError::Undecryptable(*r))?;
+                Ok(Secret::new(text))
+            })
+            .collect()
+    }
+
     /// One load and at most one rewrite for them all.
     fn delete_many(&self, refs: &[SecretRef]) -> Result<(), SecretError> {
         for r in refs {
@@ -543,6 +567,35 @@ mod tests {
             store.delete_many(&[foreign]),
             Err(SecretError::WrongBackend { .. })
         ));
+    }
+
+    #[test]
+    fn get_many_reads_each_in_order_with_its_own_outcome() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        let refs = store
+            .put_many(&[
+                Secret::new("tok-first-000001"),
+                Secret::new("tok-second-00002"),
+            ])
+            .unwrap();
+        let missing = SecretRef::new(Backend::File);
+        let elsewhere = SecretRef::new(Backend::Keyring);
+        let got = store.get_many(&[refs[1], missing, refs[0], elsewhere]);
+        assert_eq!(got.len(), 4);
+        assert_eq!(got[0].as_ref().unwrap().expose(), "tok-second-00002");
+        assert!(matches!(got[1], Err(SecretError::NotFound(r)) if r == missing));
+        assert_eq!(got[2].as_ref().unwrap().expose(), "tok-first-000001");
+        assert!(matches!(got[3], Err(SecretError::WrongBackend { .. })));
+
+        // A file that cannot be read gives every reference get's error.
+        std::fs::write(dir.path().join(SECRETS_FILE_NAME), b"{ not json").unwrap();
+        let got = store.get_many(&refs);
+        assert_eq!(got.len(), 2);
+        for e in got {
+            let e = e.unwrap_err();
+            assert!(matches!(e, SecretError::Corrupt { .. }), "{e}");
+        }
     }
 
     #[test]

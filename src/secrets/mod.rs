@@ -253,6 +253,12 @@ pub trait SecretStore: Send + Sync {
         }
         Ok(refs)
     }
+    /// Reads every secret, each with its own outcome, in order. For a sync
+    /// of many devices: the file overrides it to read itself once rather
+    /// than once per secret. The default gets one at a time.
+    fn get_many(&self, refs: &[SecretRef]) -> Vec<Result<Secret, SecretError>> {
+        refs.iter().map(|r| self.get(r)).collect()
+    }
     /// Removes every secret; missing ones are not an error. The default
     /// deletes one at a time, tries them all, and returns the first error.
     fn delete_many(&self, refs: &[SecretRef]) -> Result<(), SecretError> {
@@ -404,6 +410,38 @@ impl SecretStore for DefaultStore {
             |f| f.put_many(secrets),
             None,
         )
+    }
+
+    /// Each backend reads its own references in one go.
+    fn get_many(&self, refs: &[SecretRef]) -> Vec<Result<Secret, SecretError>> {
+        let mut out: Vec<Option<Result<Secret, SecretError>>> = refs.iter().map(|_| None).collect();
+        for backend in [Backend::Keyring, Backend::File, Backend::Memory] {
+            let (at, mine): (Vec<usize>, Vec<SecretRef>) = refs
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.backend == backend)
+                .map(|(i, r)| (i, *r))
+                .unzip();
+            if mine.is_empty() {
+                continue;
+            }
+            // A backend that cannot be opened gives each reference get's error.
+            let one_by_one = |refs: &[SecretRef]| refs.iter().map(|r| self.get(r)).collect();
+            let got: Vec<_> = match backend {
+                Backend::Keyring => self.keyring.get_many(&mine),
+                Backend::File => match self.file() {
+                    Ok(file) => file.get_many(&mine),
+                    Err(_) => one_by_one(&mine),
+                },
+                Backend::Memory => one_by_one(&mine),
+            };
+            for (i, secret) in at.into_iter().zip(got) {
+                out[i] = Some(secret);
+            }
+        }
+        out.into_iter()
+            .map(|s| s.expect("every reference has one backend"))
+            .collect()
     }
 
     /// Each backend deletes its own references in one go.
