@@ -17,8 +17,8 @@ use crate::dto::calendar::{
 use crate::dto::landscape::{
     AgentCheck, CatalogProduct, CatalogVersion, DeviceDetail, DeviceImportReport, DevicePageDto,
     DeviceQueryDto, DeviceRow, DeviceUpdateRef, ImportRowDto, ImportedVersion, ModuleDiffRow,
-    ModuleDto, NewDeviceDto, ProductModules, ProductState, SyncFailureDto, SyncReportDto,
-    VersionCountDto, VersionSpreadDto,
+    ModuleDto, NewDeviceDto, ProductModules, ProductState, SyncFailureDto, SyncProgressDto,
+    SyncReportDto, VersionCountDto, VersionSpreadDto,
 };
 use crate::dto::plan_devices::{PlanDeviceColumns, PlanTarget};
 use crate::dto::status::{
@@ -79,6 +79,7 @@ fn render() -> String {
         VersionSpreadDto::decl(&cfg),
         SyncFailureDto::decl(&cfg),
         SyncReportDto::decl(&cfg),
+        SyncProgressDto::decl(&cfg),
         NewDeviceDto::decl(&cfg),
         AgentCheck::decl(&cfg),
         CatalogVersion::decl(&cfg),

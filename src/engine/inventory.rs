@@ -22,6 +22,17 @@ use crate::store::{DeviceSelection, Store, StoreError};
 /// dominate, small enough that a screen sees progress.
 const BATCH: usize = 1000;
 
+/// How often a sync says how far it got, at most.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+/// How far a sync got: `written` of its `devices` answered (or failed) and
+/// recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncProgress {
+    pub devices: usize,
+    pub written: usize,
+}
+
 impl Engine {
     /// Reads the inventory of the selected devices from their agents and
     /// records it; returns what was found. A device that does not answer is
@@ -31,11 +42,22 @@ impl Engine {
         &self,
         selection: DeviceSelection,
     ) -> Result<SyncReport, EngineError> {
+        self.sync_inventory_reporting(selection, |_| {}).await
+    }
+
+    /// [`Engine::sync_inventory`], telling `progress` how far it got: at
+    /// the start, at most every [`PROGRESS_EVERY`] while answers are
+    /// written, and at the end.
+    pub async fn sync_inventory_reporting(
+        &self,
+        selection: DeviceSelection,
+        progress: impl Fn(SyncProgress) + Send + 'static,
+    ) -> Result<SyncReport, EngineError> {
         self.refuse_if_closing()?;
         let _busy = self.busy();
         let store = self.inner.store.clone();
         let ids = blocking(move || store.device_ids(&selection)).await?;
-        let report = self.until_closed(self.sync(ids)).await;
+        let report = self.until_closed(self.sync(ids, progress)).await;
         let report = report.ok_or(EngineError::ShuttingDown)??;
         let _ = self.inner.events.send(EngineEvent::InventorySynced {
             devices: report.devices,
@@ -47,10 +69,23 @@ impl Engine {
         Ok(report)
     }
 
-    async fn sync(&self, ids: Vec<DeviceId>) -> Result<SyncReport, EngineError> {
+    async fn sync(
+        &self,
+        ids: Vec<DeviceId>,
+        progress: impl Fn(SyncProgress) + Send + 'static,
+    ) -> Result<SyncReport, EngineError> {
+        let devices = ids.len();
+        progress(SyncProgress {
+            devices,
+            written: 0,
+        });
         let handles = self.inner.clients.devices(&ids).await?;
         let (tx, rx) = mpsc::channel::<SyncResult>(BATCH);
-        let writer = tokio::spawn(write_batches(self.inner.store.clone(), rx));
+        let writer = tokio::spawn(write_batches(
+            self.inner.store.clone(),
+            rx,
+            move |written| progress(SyncProgress { devices, written }),
+        ));
         let permits = Arc::new(Semaphore::new(self.inner.config.sync_concurrency.max(1)));
         let timeout = self.inner.config.sync_timeout;
         let mut asking = JoinSet::new();
@@ -145,20 +180,31 @@ async fn ask(device: &DeviceHandle, timeout: Duration) -> SyncOutcome {
 }
 
 /// Writes answers in batches of up to [`BATCH`], as soon as a batch is full
-/// or no more are waiting, and adds up what the store found.
+/// or no more are waiting, and adds up what the store found. Tells
+/// `written` how many are recorded, at most every [`PROGRESS_EVERY`] and
+/// once at the end.
 async fn write_batches(
     store: Store,
     mut answers: mpsc::Receiver<SyncResult>,
+    written: impl Fn(usize),
 ) -> Result<SyncReport, EngineError> {
     let mut report = SyncReport::default();
     let mut batch = Vec::with_capacity(BATCH);
+    let mut told = Instant::now();
+    let mut done = 0;
     while answers.recv_many(&mut batch, BATCH).await > 0 {
+        done += batch.len();
         let store = store.clone();
-        let written = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+        let answered = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
         let found =
-            blocking(move || -> Result<_, StoreError> { store.record_sync(&written) }).await?;
+            blocking(move || -> Result<_, StoreError> { store.record_sync(&answered) }).await?;
         report.add(found);
+        if told.elapsed() >= PROGRESS_EVERY {
+            written(done);
+            told = Instant::now();
+        }
     }
+    written(done);
     Ok(report)
 }
 

@@ -23,6 +23,7 @@ mod wire;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use events::EngineEvent;
+pub use inventory::SyncProgress;
 pub use journal::JournalError;
 pub use lock::EngineBusy;
 pub use notify::{Notification, Notifier, Silent};

@@ -127,7 +127,7 @@ async fn a_viewer_sees_why_and_a_crafted_call_is_forbidden() -> anyhow::Result<(
     app.screenshot("access-viewer").await?;
 
     // The wizard is read-only for a viewer, saying why.
-    d.find(By::Css("[data-nav='wizard']"))
+    app.by_role("button", "Update wizard")
         .await?
         .click()
         .await?;

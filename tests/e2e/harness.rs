@@ -7,7 +7,14 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
+use thirtyfour::common::command::FormatRequestData;
 use thirtyfour::prelude::*;
+use thirtyfour::{ElementId, RequestData, SessionId};
+
+/// The role WebKitGTK computes for a `datetime-local` input.
+pub const DATE: &str = "textbox";
+/// … and for a `select`: a pop-up button, where ARIA in HTML says combobox.
+pub const SELECT: &str = "button";
 
 pub struct App {
     pub driver: WebDriver,
@@ -163,6 +170,63 @@ impl App {
             .await
     }
 
+    /// The control with this ARIA role and accessible name, found as
+    /// assistive technology finds it: WebDriver's Get Computed Role and Get
+    /// Computed Label ask WebKit's accessibility tree, not the DOM. Waits
+    /// like [`App::wait_for`].
+    pub async fn by_role(&self, role: &str, name: &str) -> anyhow::Result<WebElement> {
+        self.by_role_in(None, role, name).await
+    }
+
+    /// [`App::by_role`] among the descendants of `scope` (a dialog, a row).
+    pub async fn by_role_in(
+        &self,
+        scope: Option<&WebElement>,
+        role: &str,
+        name: &str,
+    ) -> anyhow::Result<WebElement> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let mut seen = Vec::new();
+            let candidates = match scope {
+                Some(scope) => scope.find_all(By::Css(role_candidates(role))).await?,
+                None => self.driver.find_all(By::Css(role_candidates(role))).await?,
+            };
+            for el in candidates {
+                // An element a redraw removed meanwhile is simply not it.
+                let Ok(label) = self.computed(&el, "computedlabel").await else {
+                    continue;
+                };
+                if label == name {
+                    let computed = self.computed(&el, "computedrole").await?;
+                    if computed == role {
+                        return Ok(el);
+                    }
+                    seen.push(format!("{label:?} as {computed}"));
+                } else {
+                    seen.push(format!("{label:?}"));
+                }
+            }
+            if Instant::now() > deadline {
+                bail!("no {role} named {name:?}; candidates: {}", seen.join(", "));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn computed(&self, el: &WebElement, what: &'static str) -> WebDriverResult<String> {
+        let value = self
+            .driver
+            .handle()
+            .cmd(Computed {
+                element: el.element_id(),
+                what,
+            })
+            .await?
+            .value_json()?;
+        Ok(value.as_str().unwrap_or_default().to_owned())
+    }
+
     /// Saves a PNG of the window under `target/e2e-screenshots/` for a human to look at.
     pub async fn screenshot(&self, name: &str) -> anyhow::Result<PathBuf> {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
@@ -306,4 +370,38 @@ pub fn store_in(dir: &Path) -> anyhow::Result<rollwright::store::Store> {
         &dir.join("rollwright.sqlite3"),
         secrets,
     )?)
+}
+
+/// WebDriver's `GET …/element/{id}/computedrole` or `…/computedlabel`.
+#[derive(Debug)]
+struct Computed {
+    element: ElementId,
+    what: &'static str,
+}
+
+impl FormatRequestData for Computed {
+    fn format_request(&self, session_id: &SessionId) -> RequestData {
+        RequestData::new(
+            reqwest::Method::GET,
+            format!(
+                "/session/{session_id}/element/{}/{}",
+                self.element, self.what
+            ),
+        )
+    }
+}
+
+/// The elements that may have `role`: the computed role decides.
+fn role_candidates(role: &str) -> String {
+    match role {
+        // WebKitGTK computes `button` for a `select` (a pop-up button).
+        "button" => "button, [role='button'], input[type='button'], input[type='submit'], select".into(),
+        "checkbox" => "input[type='checkbox'], [role='checkbox']".into(),
+        "combobox" => "select, [role='combobox'], input[list]".into(),
+        "textbox" => "input:not([type]), input[type='text'], input[type='datetime-local'], textarea, [role='textbox']".into(),
+        "searchbox" => "input[type='search'], [role='searchbox']".into(),
+        "link" => "a[href], [role='link']".into(),
+        "dialog" | "alertdialog" => "dialog, [role='dialog'], [role='alertdialog']".into(),
+        other => format!("[role='{other}']"),
+    }
 }

@@ -12,7 +12,7 @@ use rollwright_agent::fleet::FleetSpec;
 use rollwright_agent::FleetConfig;
 use thirtyfour::prelude::*;
 
-use crate::harness::{serve_fleet, store_in, App};
+use crate::harness::{serve_fleet, store_in, App, SELECT};
 
 const TOKEN: &str = "e2e-fleet-token";
 
@@ -149,14 +149,15 @@ async fn add_a_device_from_its_agent_see_its_inventory_and_import_a_version() ->
     let v260 = Version::parse("2.6.0")?;
     assert!(store.versions_of(&product)?.contains(&v260));
     // The wizard's version list offers it at once.
-    d.find(By::Css("[data-nav='wizard']"))
+    app.by_role("button", "Update wizard")
         .await?
         .click()
         .await?;
-    app.wait_for(By::Css(
-        "[data-version-select='acme-erp'] option[value='2.6.0']",
-    ))
-    .await?;
+    let versions = app.by_role(SELECT, "Target version of acme-erp").await?;
+    versions
+        .query(By::Css("option[value='2.6.0']"))
+        .first()
+        .await?;
     app.stop().await
 }
 

@@ -19,7 +19,7 @@ use rollwright_agent::FleetConfig;
 use serde_json::{json, Value};
 use thirtyfour::prelude::*;
 
-use crate::harness::{serve_fleet, store_in, App};
+use crate::harness::{serve_fleet, store_in, App, DATE, SELECT};
 
 const TOKEN: &str = "e2e-wizard-token";
 
@@ -121,15 +121,21 @@ fn local_input(t: DateTime<Utc>) -> String {
     t.with_timezone(&Local).format("%Y-%m-%dT%H:%M").to_string()
 }
 
-async fn click(app: &App, css: &str) -> anyhow::Result<()> {
-    app.wait_for(By::Css(css)).await?.click().await?;
+// The wizard's controls are found by role and accessible name (issue 15:
+// what a screen reader announces is what the tests use); state is read from
+// `data-*` hooks.
+
+/// Clicks the control with this role and accessible name.
+async fn press(app: &App, role: &str, name: &str) -> anyhow::Result<()> {
+    app.by_role(role, name).await?.click().await?;
     Ok(())
 }
 
-/// Sets an input's or a select's value as a script would and tells Svelte
-/// (datetime-local inputs take typed text unreliably).
-async fn set(app: &App, css: &str, value: &str) -> anyhow::Result<()> {
-    let el = app.wait_for(By::Css(css)).await?;
+/// Sets the value of the input or select with this role and accessible name
+/// as a script would and tells Svelte (datetime-local inputs take typed text
+/// unreliably).
+async fn set(app: &App, role: &str, name: &str, value: &str) -> anyhow::Result<()> {
+    let el = app.by_role(role, name).await?;
     app.driver
         .execute(
             "arguments[0].value = arguments[1];
@@ -146,9 +152,9 @@ async fn text(app: &App, css: &str) -> anyhow::Result<String> {
     Ok(el.prop("textContent").await?.unwrap_or_default())
 }
 
-/// The option values of a select.
-async fn options(app: &App, css: &str) -> anyhow::Result<Vec<String>> {
-    let select = app.wait_for(By::Css(css)).await?;
+/// The option values of the select with this accessible name.
+async fn options(app: &App, name: &str) -> anyhow::Result<Vec<String>> {
+    let select = app.by_role(SELECT, name).await?;
     let mut out = Vec::new();
     for o in select.find_all(By::Tag("option")).await? {
         out.push(o.value().await?.unwrap_or_default());
@@ -157,7 +163,7 @@ async fn options(app: &App, css: &str) -> anyhow::Result<Vec<String>> {
 }
 
 async fn open_wizard(app: &App) -> anyhow::Result<()> {
-    click(app, "[data-nav='wizard']").await?;
+    press(app, "button", "Update wizard").await?;
     app.wait_for(By::Css("[data-wizard][data-wizard-step='products']"))
         .await?;
     Ok(())
@@ -166,13 +172,19 @@ async fn open_wizard(app: &App) -> anyhow::Result<()> {
 /// Products chosen at their newest offered version, then Next.
 async fn choose(app: &App, products: &[&str]) -> anyhow::Result<()> {
     for p in products {
-        click(app, &format!("[data-product-include='{p}']")).await?;
+        press(app, "checkbox", &format!("Include {p}")).await?;
     }
     Ok(())
 }
 
 async fn next(app: &App, step: &str) -> anyhow::Result<()> {
-    click(app, "[data-wizard-next]").await?;
+    let title = match step {
+        "devices" => "Devices",
+        "deployment" => "Deployment",
+        "finalize" => "Finalize",
+        other => panic!("no step {other}"),
+    };
+    press(app, "button", &format!("Next: {title}")).await?;
     app.wait_for(By::Css(format!("[data-wizard][data-wizard-step='{step}']")))
         .await?;
     Ok(())
@@ -200,11 +212,11 @@ async fn two_products_go_to_three_devices_with_mixed_options() -> anyhow::Result
     // configuring), so the running versions are offered too, to configure
     // the devices at what they run; 1.0.0, below what runs, never is.
     assert_eq!(
-        options(&app, "[data-version-select='edge-gateway']").await?,
+        options(&app, "Target version of edge-gateway").await?,
         ["1.2.0", "1.1.0"]
     );
     assert_eq!(
-        options(&app, "[data-version-select='acme-erp']").await?,
+        options(&app, "Target version of acme-erp").await?,
         ["2.4.0", "2.3.0"]
     );
     let running = text(&app, "[data-running='edge-gateway']").await?;
@@ -245,7 +257,7 @@ async fn two_products_go_to_three_devices_with_mixed_options() -> anyhow::Result
         "[data-plan-devices][data-state='data'][data-count='3']",
     ))
     .await?;
-    click(&app, "[data-select-all]").await?;
+    press(&app, "button", "Select all shown").await?;
     assert!(text(&app, "[data-selected-count]").await?.contains('3'));
     app.screenshot("wizard-2-devices").await?;
 
@@ -254,40 +266,22 @@ async fn two_products_go_to_three_devices_with_mixed_options() -> anyhow::Result
     // At the start of a minute at least a minute ahead, so it is not past
     // when the check runs.
     let at = from + Span::minutes(2);
+    set(&app, "textbox", "Title", "ERP 2.4 and gateways 1.2").await?;
+    set(&app, DATE, "From", &local_input(from)).await?;
     set(
         &app,
-        "[data-plan-field='title']",
-        "ERP 2.4 and gateways 1.2",
-    )
-    .await?;
-    set(&app, "[data-plan-field='from']", &local_input(from)).await?;
-    set(
-        &app,
-        "[data-plan-field='to']",
+        DATE,
+        "Estimated to",
         &local_input(from + Span::hours(2)),
     )
     .await?;
+    set(&app, SELECT, "Deploy option of gw-berlin-1", "now").await?;
+    set(&app, SELECT, "Deploy option of erp-berlin-2", "config_only").await?;
+    set(&app, SELECT, "Deploy option of gw-munich-1", "at").await?;
     set(
         &app,
-        "[data-plan-row='gw-berlin-1'] [data-plan-option]",
-        "now",
-    )
-    .await?;
-    set(
-        &app,
-        "[data-plan-row='erp-berlin-2'] [data-plan-option]",
-        "config_only",
-    )
-    .await?;
-    set(
-        &app,
-        "[data-plan-row='gw-munich-1'] [data-plan-option]",
-        "at",
-    )
-    .await?;
-    set(
-        &app,
-        "[data-plan-row='gw-munich-1'] [data-plan-at]",
+        DATE,
+        "Deploy gw-munich-1 at (local time)",
         &local_input(at),
     )
     .await?;
@@ -304,8 +298,14 @@ async fn two_products_go_to_three_devices_with_mixed_options() -> anyhow::Result
     assert!(!ops.is_empty(), "module changes are listed");
     app.screenshot("wizard-4-finalize").await?;
 
-    click(&app, "[data-approve]").await?;
-    click(&app, "[data-confirm='confirm']").await?;
+    press(&app, "button", "Approve Update").await?;
+    let confirm = app
+        .by_role("alertdialog", "Approve “ERP 2.4 and gateways 1.2”?")
+        .await?;
+    app.by_role_in(Some(&confirm), "button", "Approve Update")
+        .await?
+        .click()
+        .await?;
     let row = app
         .wait_for(By::Css("tr[data-update][data-focused]"))
         .await?;
@@ -410,15 +410,16 @@ async fn a_bad_window_is_refused_at_its_field_and_suggest_slot_clears_a_conflict
         "[data-plan-devices][data-state='data'][data-count='3']",
     ))
     .await?;
-    click(&app, "[data-select-all]").await?;
+    press(&app, "button", "Select all shown").await?;
     next(&app, "deployment").await?;
-    set(&app, "[data-plan-field='title']", "ERP 2.4").await?;
-    set(&app, "[data-plan-field='from']", &local_input(now)).await?;
+    set(&app, "textbox", "Title", "ERP 2.4").await?;
+    set(&app, DATE, "From", &local_input(now)).await?;
 
     // An end before the start is refused at the end's field.
     set(
         &app,
-        "[data-plan-field='to']",
+        DATE,
+        "Estimated to",
         &local_input(now - Span::hours(1)),
     )
     .await?;
@@ -430,7 +431,8 @@ async fn a_bad_window_is_refused_at_its_field_and_suggest_slot_clears_a_conflict
     // Inside the freeze: every device conflicts with it.
     set(
         &app,
-        "[data-plan-field='to']",
+        DATE,
+        "Estimated to",
         &local_input(now + Span::hours(1)),
     )
     .await?;
@@ -441,7 +443,7 @@ async fn a_bad_window_is_refused_at_its_field_and_suggest_slot_clears_a_conflict
     assert!(first.contains("Quarter close"), "{first}");
     app.screenshot("wizard-conflict").await?;
 
-    click(&app, "[data-suggest-slot]").await?;
+    press(&app, "button", "Suggest slot").await?;
     plan_state(&app, "clear").await?;
     let from = app
         .wait_for(By::Css("[data-plan-field='from']"))

@@ -102,12 +102,29 @@ async fn sync_finds_drift_marks_the_unreachable_and_flags_another_identity() {
     // Every reached device differs from what was typed: the fleet's boxes
     // carry no configuration and labels of their own.
     assert_eq!(report.changed, 4, "{report:?}");
-    let again = engine.sync_inventory(DeviceSelection::All).await.unwrap();
+    let told = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let again = {
+        let told = told.clone();
+        engine
+            .sync_inventory_reporting(DeviceSelection::All, move |p| {
+                told.lock().unwrap().push((p.written, p.devices));
+            })
+            .await
+            .unwrap()
+    };
     assert_eq!(
         (again.reached, again.changed),
         (4, 0),
         "nothing new: {again:?}"
     );
+    let told = told.lock().unwrap().clone();
+    assert_eq!(
+        told.first(),
+        Some(&(0, 7)),
+        "progress starts at none: {told:?}"
+    );
+    assert_eq!(told.last(), Some(&(7, 7)), "and ends at all: {told:?}");
+    assert!(told.windows(2).all(|w| w[0].0 <= w[1].0), "{told:?}");
 
     let hand_updated = l.store.device(l.devices[0].0).unwrap().unwrap();
     let pv = hand_updated.versions(&product());

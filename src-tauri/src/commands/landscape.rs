@@ -7,12 +7,13 @@ use rollwright::device_csv_file::{read_device_csv, DeviceCsvFileError};
 use rollwright::domain::device_csv::{self, refused_row, CheckedRow};
 use rollwright::domain::{DeviceId, ProductName, RawDeviceQuery, ValidationError, Version};
 use rollwright::store::{DeviceSelection, ImportReport, Removal, StoreError};
+use tauri::ipc::Channel;
 use tauri::State;
 
 use crate::dto::landscape::{
     AgentCheck, CatalogProduct, CatalogVersion, DeviceDetail, DeviceImportReport, DevicePageDto,
     DeviceQueryDto, DeviceRow, DeviceUpdateRef, ImportedVersion, ModuleDiffRow, NewDeviceDto,
-    ProductModules, SyncReportDto, VersionSpreadDto,
+    ProductModules, SyncProgressDto, SyncReportDto, VersionSpreadDto,
 };
 use crate::error::IpcError;
 use crate::state::{blocking, AppState};
@@ -79,12 +80,20 @@ pub(crate) async fn version_spread(
 pub(crate) async fn sync_devices(
     state: State<'_, AppState>,
     ids: Option<Vec<i64>>,
+    on_progress: Channel<SyncProgressDto>,
 ) -> Result<SyncReportDto, IpcError> {
     let selection = match ids {
         None => DeviceSelection::All,
         Some(ids) => DeviceSelection::Ids(ids.into_iter().map(DeviceId).collect()),
     };
-    Ok(state.engine.sync_inventory(selection).await?.into())
+    let report = state
+        .engine
+        .sync_inventory_reporting(selection, move |p| {
+            // A page that went away no longer listens; the sync goes on.
+            let _ = on_progress.send(SyncProgressDto::from(p));
+        })
+        .await?;
+    Ok(report.into())
 }
 
 /// Calls the agent of a device about to be added, and says who answered.

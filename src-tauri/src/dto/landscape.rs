@@ -10,6 +10,7 @@ use rollwright::domain::{
     Device, DeviceUpdateStatus, Inventory, Manifest, Module, ModuleChange, ModuleRef, ProductName,
     ProductVersions, RawDeviceQuery, Reachability, SyncReport,
 };
+use rollwright::engine::SyncProgress;
 use rollwright::store::{DeviceHistoryItem, DevicePage, VersionSpread};
 use serde::{Deserialize, Serialize};
 
@@ -280,6 +281,23 @@ pub(crate) struct SyncReportDto {
     pub mismatched: u32,
     pub changed: u32,
     pub failures: Vec<SyncFailureDto>,
+}
+
+/// How far a sync got: `written` of its `devices` read and recorded.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub(crate) struct SyncProgressDto {
+    pub devices: u32,
+    pub written: u32,
+}
+
+impl From<SyncProgress> for SyncProgressDto {
+    fn from(p: SyncProgress) -> SyncProgressDto {
+        SyncProgressDto {
+            devices: p.devices as u32,
+            written: p.written as u32,
+        }
+    }
 }
 
 impl From<SyncReport> for SyncReportDto {

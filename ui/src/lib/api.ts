@@ -1,5 +1,5 @@
 // The only place that calls `invoke`: one typed function per Tauri command.
-import { invoke } from '@tauri-apps/api/core';
+import { Channel, invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 
 import type {
@@ -28,6 +28,7 @@ import type {
   SyncReportDto,
   UpdatePage,
   PlanDeviceColumns,
+  SyncProgressDto,
   UpdateQuery,
   UserRow,
   VersionSpreadDto,
@@ -74,6 +75,7 @@ export type {
   ProductModules,
   ProductState,
   Reachability,
+  SyncProgressDto,
   SyncReportDto,
   VersionSpreadDto,
   AuditOutcome,
@@ -265,9 +267,15 @@ export function versionSpread(product: string): Promise<VersionSpreadDto> {
   return call<VersionSpreadDto>('version_spread', { product });
 }
 
-/** Reads the inventory of the given devices (every device when `ids` is null) from their agents now. */
-export function syncDevices(ids: number[] | null): Promise<SyncReportDto> {
-  return call<SyncReportDto>('sync_devices', { ids });
+/** Reads the inventory of the given devices (every device when `ids` is null) from their agents now;
+ *  `onProgress` hears how far it got (at the start, every 100 ms at most, at the end). */
+export function syncDevices(
+  ids: number[] | null,
+  onProgress: (p: SyncProgressDto) => void = () => {},
+): Promise<SyncReportDto> {
+  const progress = new Channel<SyncProgressDto>();
+  progress.onmessage = onProgress;
+  return call<SyncReportDto>('sync_devices', { ids, onProgress: progress });
 }
 
 /** Calls the agent of a device before it is added: who answers and what it runs. Errors name the field to fix. */

@@ -179,6 +179,8 @@ export type SyncFailureDto = { device: string, error: string, };
 
 export type SyncReportDto = { devices: number, reached: number, unreachable: number, mismatched: number, changed: number, failures: Array<SyncFailureDto>, };
 
+export type SyncProgressDto = { devices: number, written: number, };
+
 export type NewDeviceDto = { name: string, agent_url: string, agent_token: string, tls_fingerprint: string | null, 
 /**
  * `key=value`.

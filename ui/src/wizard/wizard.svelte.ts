@@ -14,6 +14,7 @@ import {
   suggestSlot,
   toApiError,
   updateChoices,
+  type SyncProgressDto,
   type SyncReportDto,
 } from '../lib/api';
 import { Loader } from '../lib/load.svelte';
@@ -86,6 +87,7 @@ export class Wizard {
   readonly selectedIds = $derived(selectedInOrder(this.devices, this.selected));
   /** Devices re-read from their agents by Reload, and what came back. */
   syncing: number | null = $state(null);
+  syncProgress: SyncProgressDto | null = $state.raw(null);
   syncReport: SyncReportDto | null = $state.raw(null);
   syncError: ApiError | null = $state.raw(null);
 
