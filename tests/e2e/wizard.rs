@@ -190,6 +190,38 @@ async fn next(app: &App, step: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The step's table fits the window (1200 × 760, on the 1280 × 800 screen):
+/// it does not scroll sideways, and no header or select is cut.
+async fn fits_the_window(app: &App) -> anyhow::Result<()> {
+    let cut = app
+        .driver
+        .execute(
+            "const cut = [];
+             const scroll = document.querySelector('.vtable-scroll');
+             if (scroll.scrollWidth > scroll.clientWidth)
+               cut.push(`table: ${scroll.scrollWidth} px in ${scroll.clientWidth}`);
+             for (const el of document.querySelectorAll('table.vtable th, table.vtable th > span:not(.sr-only)'))
+               if (el.scrollWidth > el.clientWidth)
+                 cut.push(`${el.textContent.trim()}: ${el.scrollWidth} px in ${el.clientWidth}`);
+             // A select cuts its text inside (its scrollWidth does not
+             // grow): measure the chosen option's words, plus its padding
+             // and arrow (WebKitGTK: about 40 px).
+             const ctx = document.createElement('canvas').getContext('2d');
+             for (const el of document.querySelectorAll('table.vtable select')) {
+               const style = getComputedStyle(el);
+               ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+               const words = el.selectedOptions[0]?.textContent ?? '';
+               const need = Math.ceil(ctx.measureText(words).width) + 40;
+               if (need > el.clientWidth) cut.push(`${words}: ${need} px in ${el.clientWidth}`);
+             }
+             return cut;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(cut.json(), &json!([]), "cut at the window's width");
+    Ok(())
+}
+
 /// The plan's check settled in `state` (clear, conflicts or refused).
 async fn plan_state(app: &App, state: &str) -> anyhow::Result<()> {
     app.wait_for(By::Css(format!("[data-plan-state='{state}']")))
@@ -259,6 +291,7 @@ async fn two_products_go_to_three_devices_with_mixed_options() -> anyhow::Result
     .await?;
     press(&app, "button", "Select all shown").await?;
     assert!(text(&app, "[data-selected-count]").await?.contains('3'));
+    fits_the_window(&app).await?;
     app.screenshot("wizard-2-devices").await?;
 
     next(&app, "deployment").await?;
@@ -286,6 +319,7 @@ async fn two_products_go_to_three_devices_with_mixed_options() -> anyhow::Result
     )
     .await?;
     plan_state(&app, "clear").await?;
+    fits_the_window(&app).await?;
     app.screenshot("wizard-3-deployment").await?;
 
     next(&app, "finalize").await?;
