@@ -210,6 +210,7 @@ async fn start_engine(app: AppHandle, engine: Engine, holder: Arc<Mutex<Option<S
     }
     // The landscape as the agents see it now, not as last time.
     sync_all(engine).await;
+    crate::process_memory::release_freed();
 }
 
 /// Reads every device's inventory from its agent.

@@ -18,6 +18,12 @@ pub(super) struct Clients {
     configs: Mutex<HashMap<(ProductName, Version), Arc<PreparedConfig>>>,
 }
 
+/// Clients made, and why the others could not be.
+type Built = (
+    HashMap<DeviceId, Arc<DeviceHandle>>,
+    HashMap<DeviceId, String>,
+);
+
 pub(super) struct DeviceHandle {
     pub name: String,
     pub client: AgentClient,
@@ -64,59 +70,83 @@ impl Clients {
         Ok(handle)
     }
 
-    /// The clients for many devices, those not built yet made from one
-    /// store read. A device whose client cannot be made gets the reason.
-    pub(super) async fn devices(
+    /// Builds and keeps the clients of devices about to be driven, from one
+    /// store read (and one read of the secrets): asked one by one, a file
+    /// of secrets would be read whole once per device.
+    pub(super) async fn warm(&self, ids: &[DeviceId]) -> Result<(), EngineError> {
+        let (built, _unusable) = self.build(self.missing(ids)).await?;
+        lock(&self.devices).extend(built);
+        Ok(())
+    }
+
+    /// The clients for one sync of many devices: those kept are used, the
+    /// others built from one store read and dropped when the sync ends, so
+    /// a landscape of 100,000 devices does not keep 100,000 clients for the
+    /// engine's life. A device whose client cannot be made gets the reason.
+    pub(super) async fn for_sync(
         &self,
         ids: &[DeviceId],
     ) -> Result<Vec<(DeviceId, Result<Arc<DeviceHandle>, String>)>, EngineError> {
-        let missing: Vec<DeviceId> = {
-            let cached = lock(&self.devices);
-            ids.iter()
-                .filter(|id| !cached.contains_key(id))
-                .copied()
-                .collect()
-        };
-        let mut unusable = HashMap::new();
-        if !missing.is_empty() {
-            let store = self.store.clone();
-            let endpoints = blocking(move || store.agent_endpoints(&missing)).await?;
-            let mut cached = lock(&self.devices);
-            for e in endpoints {
-                let client = e
-                    .token
-                    .map_err(|err| format!("cannot read its agent token: {err}"))
-                    .and_then(|token| {
-                        self.pool
-                            .for_device(&e.agent_url, token.expose(), e.tls_fingerprint.as_ref())
-                            .map_err(|err| err.for_admin())
-                    });
-                match client {
-                    Ok(client) => {
-                        let handle = DeviceHandle {
-                            name: e.name,
-                            client,
-                        };
-                        cached.insert(e.id, Arc::new(handle));
-                    }
-                    Err(why) => {
-                        unusable.insert(e.id, why);
-                    }
-                }
-            }
-        }
-        let cached = lock(&self.devices);
+        let (mut built, mut unusable) = self.build(self.missing(ids)).await?;
+        let kept = lock(&self.devices);
         Ok(ids
             .iter()
             .map(|id| {
-                let handle = cached.get(id).cloned().ok_or_else(|| {
-                    unusable
-                        .remove(id)
-                        .unwrap_or_else(|| "the device is gone".into())
-                });
+                let handle = kept
+                    .get(id)
+                    .cloned()
+                    .or_else(|| built.remove(id))
+                    .ok_or_else(|| {
+                        unusable
+                            .remove(id)
+                            .unwrap_or_else(|| "the device is gone".into())
+                    });
                 (*id, handle)
             })
             .collect())
+    }
+
+    fn missing(&self, ids: &[DeviceId]) -> Vec<DeviceId> {
+        let kept = lock(&self.devices);
+        ids.iter()
+            .filter(|id| !kept.contains_key(id))
+            .copied()
+            .collect()
+    }
+
+    /// Clients for `ids`, from one store read; those that cannot be made,
+    /// with the reason.
+    async fn build(&self, ids: Vec<DeviceId>) -> Result<Built, EngineError> {
+        let mut built = HashMap::new();
+        let mut unusable = HashMap::new();
+        if ids.is_empty() {
+            return Ok((built, unusable));
+        }
+        let store = self.store.clone();
+        let endpoints = blocking(move || store.agent_endpoints(&ids)).await?;
+        for e in endpoints {
+            let client = e
+                .token
+                .map_err(|err| format!("cannot read its agent token: {err}"))
+                .and_then(|token| {
+                    self.pool
+                        .for_device(&e.agent_url, token.expose(), e.tls_fingerprint.as_ref())
+                        .map_err(|err| err.for_admin())
+                });
+            match client {
+                Ok(client) => {
+                    let handle = DeviceHandle {
+                        name: e.name,
+                        client,
+                    };
+                    built.insert(e.id, Arc::new(handle));
+                }
+                Err(why) => {
+                    unusable.insert(e.id, why);
+                }
+            }
+        }
+        Ok((built, unusable))
     }
 
     /// The client every device's client is made from, to make one for a

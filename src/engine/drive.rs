@@ -11,7 +11,8 @@ use super::scheduler::Due;
 use super::steps::Moved;
 use super::{blocking, Engine, EngineEvent};
 use crate::domain::{
-    DeployOption, DeviceUpdate, DeviceUpdateId, DeviceUpdateStatus, UpdateId, UpdateSummary,
+    DeployOption, DeviceId, DeviceUpdate, DeviceUpdateId, DeviceUpdateStatus, UpdateId,
+    UpdateSummary,
 };
 use crate::store::StoreError;
 
@@ -32,6 +33,13 @@ impl Engine {
     }
 
     async fn drive_phases(&self, dus: Vec<DeviceUpdate>) {
+        let mut ids: Vec<DeviceId> = dus.iter().map(|du| du.device).collect();
+        ids.sort();
+        ids.dedup();
+        if let Err(e) = self.inner.clients.warm(&ids).await {
+            // Each device's client is then made when its first call needs it.
+            tracing::warn!("cannot build the devices' clients in one go: {e}");
+        }
         let mut configure = tokio::task::JoinSet::new();
         let mut deploy_now = Vec::new();
         for du in dus {

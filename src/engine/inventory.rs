@@ -79,7 +79,6 @@ impl Engine {
             devices,
             written: 0,
         });
-        let handles = self.inner.clients.devices(&ids).await?;
         let (tx, rx) = mpsc::channel::<SyncResult>(BATCH);
         let writer = tokio::spawn(write_batches(
             self.inner.store.clone(),
@@ -89,7 +88,7 @@ impl Engine {
         let permits = Arc::new(Semaphore::new(self.inner.config.sync_concurrency.max(1)));
         let timeout = self.inner.config.sync_timeout;
         let mut asking = JoinSet::new();
-        for (id, handle) in handles {
+        for (id, handle) in self.inner.clients.for_sync(&ids).await? {
             // Taken before spawning, so tasks exist only as calls are in flight.
             let permit = permits
                 .clone()

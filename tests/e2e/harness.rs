@@ -364,6 +364,31 @@ pub async fn serve_fleet(
 }
 
 /// The app's database in `dir`, opened as the app opens it (file secrets).
+/// Waits until the app's start-up inventory sync has asked every device
+/// (none is left "not synced yet"), a minute at most, calling `meanwhile`
+/// every 200 ms.
+pub async fn until_every_device_asked(
+    db: &rollwright::store::Store,
+    mut meanwhile: impl FnMut() -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let unasked = rollwright::domain::RawDeviceQuery {
+        reach: Some("unknown".into()),
+        limit: Some(1),
+        ..Default::default()
+    }
+    .validate()?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while db.device_page(&unasked)?.total > 0 {
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "the start-up sync asks every device within a minute"
+        );
+        meanwhile()?;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Ok(())
+}
+
 pub fn store_in(dir: &Path) -> anyhow::Result<rollwright::store::Store> {
     let secrets = rollwright::secrets::file_store(dir)?;
     Ok(rollwright::store::Store::open(

@@ -12,7 +12,7 @@ use rollwright_agent::fleet::FleetSpec;
 use rollwright_agent::FleetConfig;
 use thirtyfour::prelude::*;
 
-use crate::harness::{serve_fleet, store_in, App, SELECT};
+use crate::harness::{serve_fleet, store_in, until_every_device_asked, App, SELECT};
 
 const TOKEN: &str = "e2e-fleet-token";
 
@@ -188,8 +188,19 @@ async fn figures_memory_while_scrolling_100000_devices() -> anyhow::Result<()> {
             .collect::<Result<Vec<_>, _>>()?;
         db.import_devices(&actor, &rows)?;
     }
+    let db_path = dir.path().to_owned();
     let app = App::start_with(dir).await?;
     let d = &app.driver;
+    // The app asks every device when it starts; what that costs is a figure
+    // of its own, and the scrolling is measured after it.
+    let mut sync_peak_kib = 0;
+    until_every_device_asked(&store_in(&db_path)?, || {
+        sync_peak_kib = sync_peak_kib.max(app.app_pss_kib()?);
+        Ok(())
+    })
+    .await?;
+    // The sync's last batch is written before it ends: let it end.
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     open_devices(&app).await?;
     let start_kib = app.app_pss_kib()?;
     let mut peak_kib = start_kib;
@@ -221,6 +232,7 @@ async fn figures_memory_while_scrolling_100000_devices() -> anyhow::Result<()> {
         serde_json::json!({
             "devices": DEVICES,
             "jumps": JUMPS,
+            "pss_startup_sync_peak_mib": mib(sync_peak_kib),
             "pss_start_mib": mib(start_kib),
             "pss_peak_mib": mib(peak_kib),
             "pss_end_mib": mib(end_kib),
@@ -228,9 +240,10 @@ async fn figures_memory_while_scrolling_100000_devices() -> anyhow::Result<()> {
         .to_string(),
     )?;
     println!(
-        "landscape, {DEVICES} devices scrolled: PSS of app + WebKit {:.1} MiB at start, peak {:.1} MiB",
+        "landscape, {DEVICES} devices scrolled: PSS of app + WebKit {:.1} MiB at start, peak {:.1} MiB (during the start-up sync {:.1} MiB)",
         mib(start_kib),
-        mib(peak_kib)
+        mib(peak_kib),
+        mib(sync_peak_kib)
     );
     app.stop().await
 }

@@ -10,8 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, Duration as Span, Local, Utc};
 use rollwright::agent_client::{AgentClient, ClientOptions};
 use rollwright::domain::{
-    Actor, DeviceUpdateStatus, DowntimeKind, NewDevice, NewDowntime, RawDeviceQuery, Scope,
-    ValidDevice,
+    Actor, DeviceUpdateStatus, DowntimeKind, NewDevice, NewDowntime, Scope, ValidDevice,
 };
 use rollwright::store::Store;
 use rollwright_agent::fleet::FleetSpec;
@@ -19,7 +18,7 @@ use rollwright_agent::FleetConfig;
 use serde_json::{json, Value};
 use thirtyfour::prelude::*;
 
-use crate::harness::{serve_fleet, store_in, App, DATE, SELECT};
+use crate::harness::{serve_fleet, store_in, until_every_device_asked, App, DATE, SELECT};
 
 const TOKEN: &str = "e2e-wizard-token";
 
@@ -517,21 +516,7 @@ async fn figures_step_devices_shows_10000_devices() -> anyhow::Result<()> {
     let app = App::start_with(dir).await?;
     // The app asks every device when it starts (here 10,000 unreachable ones:
     // a few seconds of both cores). The figure is of the step, after that.
-    let db = store_in(&db_path)?;
-    let unasked = RawDeviceQuery {
-        reach: Some("unknown".into()),
-        limit: Some(1),
-        ..RawDeviceQuery::default()
-    }
-    .validate()?;
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while db.device_page(&unasked)?.total > 0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the start-up sync asks every device within a minute"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    until_every_device_asked(&store_in(&db_path)?, || Ok(())).await?;
     open_wizard(&app).await?;
     choose(&app, &["acme-erp"]).await?;
     next(&app, "devices").await?;
