@@ -339,6 +339,15 @@ fn rows(r: &Map<String, Value>) -> Vec<Row> {
                 "< 150 MB",
                 at_most(peak, 150.0 * 1e6 / 1048576.0),
             ));
+            rows.push(row(
+                "app: the same while its start-up sync asks every device (peak)",
+                format!(
+                    "{} MiB",
+                    fmt(num(app, &["landscape", "pss_startup_sync_peak_mib"]), 1)
+                ),
+                "",
+                None,
+            ));
         }
         if app.get("wizard").is_some() {
             let devices = num(app, &["wizard", "devices_render_ms"]);
