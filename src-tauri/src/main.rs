@@ -21,7 +21,6 @@ use tauri::{Manager, RunEvent, WindowEvent};
 
 fn main() {
     process_memory::limit_malloc_arenas();
-    process_memory::no_dmabuf_renderer_without_gpu();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),

@@ -217,6 +217,19 @@ impl EncryptedFileStore {
         }
     }
 
+    /// One secret out of loaded contents.
+    fn read_from(&self, contents: &Contents, r: &SecretRef) -> Result<Secret, SecretError> {
+        let sealed = contents
+            .entries
+            .get(&r.id.to_string())
+            .ok_or(SecretError::NotFound(*r))?;
+        let plain = self
+            .open_sealed(sealed, r.id.as_bytes())
+            .map_err(|()| SecretError::Undecryptable(*r))?;
+        let text = std::str::from_utf8(&plain).map_err(|_| SecretError::Undecryptable(*r))?;
+        Ok(Secret::new(text))
+    }
+
     fn seal(&self, plain: &[u8], aad: &[u8]) -> Result<Sealed, SecretError> {
         let nonce = ChaCha20Poly1305::generate_nonce(&mut OsRng);
         let data = self
@@ -291,16 +304,7 @@ impl SecretStore for EncryptedFileStore {
     fn get(&self, r: &SecretRef) -> Result<Secret, SecretError> {
         self.check_backend(r)?;
         let _guard = self.lock()?;
-        let contents = self.load()?;
-        let sealed = contents
-            .entries
-            .get(&r.id.to_string())
-            .ok_or(SecretError::NotFound(*r))?;
-        let plain = self
-            .open_sealed(sealed, r.id.as_bytes())
-            .map_err(|()| SecretError::Undecryptable(*r))?;
-        let text = std::str::from_utf8(&plain).map_err(|_| SecretError::Undecryptable(*r))?;
-        Ok(Secret::new(text))
+        self.read_from(&self.load()?, r)
     }
 
     fn delete(&self, r: &SecretRef) -> Result<(), SecretError> {
@@ -341,16 +345,7 @@ impl SecretStore for EncryptedFileStore {
         refs.iter()
             .map(|r| {
                 self.check_backend(r)?;
-                let sealed = contents
-                    .entries
-                    .get(&r.id.to_string())
-                    .ok_or(SecretError::NotFound(*r))?;
-                let plain = self
-                    .open_sealed(sealed, r.id.as_bytes())
-                    .map_err(|()| SecretError::Undecryptable(*r))?;
-                let text =
-                    std::str::from_utf8(&plain).map_err(|_| SecretError::Undecryptable(*r))?;
-                Ok(Secret::new(text))
+                self.read_from(&contents, r)
             })
             .collect()
     }
