@@ -85,8 +85,8 @@ export class Wizard {
   selected: Set<number> = $state.raw(new Set());
   filter: DeviceFilter = $state({ ...NO_FILTER });
   readonly selectedIds = $derived(selectedInOrder(this.devices, this.selected));
-  /** Devices re-read from their agents by Reload, and what came back. */
-  syncing: number | null = $state(null);
+  /** Whether Reload is re-reading the listed devices from their agents, how far it got, and what came back. */
+  syncing = $state(false);
   syncProgress: SyncProgressDto | null = $state.raw(null);
   syncReport: SyncReportDto | null = $state.raw(null);
   syncError: ApiError | null = $state.raw(null);
