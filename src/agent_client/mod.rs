@@ -387,6 +387,13 @@ impl AgentClient {
         self.call(Method::GET, "/v1/device", None::<&()>).await
     }
 
+    /// `GET /v1/device`, given up after `timeout` instead of the options'
+    /// (one timer per call, which counts when a sync asks thousands).
+    pub async fn device_within(&self, timeout: Duration) -> Result<DeviceInfo, AgentError> {
+        self.send(Method::GET, "/v1/device", None, Some(timeout))
+            .await
+    }
+
     /// `PUT /v1/products/{product}/config`: sets the configured version (any
     /// version, lower ones too). Idempotent.
     pub async fn put_config(
@@ -440,7 +447,8 @@ impl AgentClient {
         config: &PreparedConfig,
     ) -> Result<ProductState, AgentError> {
         let path = format!("/v1/products/{}/config", segment(product));
-        self.send(Method::PUT, &path, Some(config.0.clone())).await
+        self.send(Method::PUT, &path, Some(config.0.clone()), None)
+            .await
     }
 
     async fn call<B: Serialize + ?Sized, T: DeserializeOwned>(
@@ -455,14 +463,16 @@ impl AgentClient {
             )),
             None => None,
         };
-        self.send(method, path, body).await
+        self.send(method, path, body, None).await
     }
 
+    /// One call; `timeout` replaces the options' whole-request timeout.
     async fn send<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
         body: Option<bytes::Bytes>,
+        timeout: Option<Duration>,
     ) -> Result<T, AgentError> {
         let mut url = self.base_url.clone();
         url.set_path(&format!(
@@ -473,6 +483,9 @@ impl AgentClient {
             .http
             .request(method, url)
             .header(reqwest::header::AUTHORIZATION, self.auth.clone());
+        if let Some(t) = timeout {
+            req = req.timeout(t);
+        }
         if let Some(b) = body {
             req = req
                 .header(reqwest::header::CONTENT_TYPE, "application/json")

@@ -3,10 +3,10 @@
 //! and hands the answers to the store in batches. Runs on demand, on a
 //! schedule, and for each device whose update just settled.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use super::clients::DeviceHandle;
@@ -21,6 +21,9 @@ use crate::store::{DeviceSelection, Store, StoreError};
 /// Answers written per transaction: large enough that commits do not
 /// dominate, small enough that a screen sees progress.
 const BATCH: usize = 1000;
+
+/// How long a batch waits for more answers before it is written.
+const GATHER: Duration = Duration::from_millis(50);
 
 /// How often a sync says how far it got, at most.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
@@ -85,36 +88,42 @@ impl Engine {
             rx,
             move |written| progress(SyncProgress { devices, written }),
         ));
-        let permits = Arc::new(Semaphore::new(self.inner.config.sync_concurrency.max(1)));
         let timeout = self.inner.config.sync_timeout;
+        let handles = self.inner.clients.for_sync(&ids).await?;
+        let askers = self
+            .inner
+            .config
+            .sync_concurrency
+            .clamp(1, handles.len().max(1));
+        // A fixed set of askers, each taking the next device when its call
+        // ends: no task, permit or wake-up of the caller per device.
+        let queue = Arc::new(Mutex::new(handles.into_iter()));
         let mut asking = JoinSet::new();
-        for (id, handle) in self.inner.clients.for_sync(&ids).await? {
-            // Taken before spawning, so tasks exist only as calls are in flight.
-            let permit = permits
-                .clone()
-                .acquire_owned()
-                .await
-                .map_err(|_| EngineError::Internal("the sync's semaphore closed".into()))?;
-            let (tx, clock) = (tx.clone(), self.inner.clock.clone());
+        for _ in 0..askers {
+            let (queue, tx, clock) = (queue.clone(), tx.clone(), self.inner.clock.clone());
             asking.spawn(async move {
-                let at = clock.now();
-                let started = Instant::now();
-                let outcome = match handle {
-                    Ok(h) => ask(&h, timeout).await,
-                    Err(e) => SyncOutcome::Failed(e),
-                };
-                drop(permit);
-                let latency_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
-                let _ = tx
-                    .send(SyncResult {
+                loop {
+                    let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
+                    let Some((id, handle)) = next else { break };
+                    let at = clock.now();
+                    let started = Instant::now();
+                    let outcome = match handle {
+                        Ok(h) => ask(&h, timeout).await,
+                        Err(e) => SyncOutcome::Failed(e),
+                    };
+                    let latency_ms =
+                        u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
+                    let answer = SyncResult {
                         device: id,
                         at,
                         latency_ms,
                         outcome,
-                    })
-                    .await;
+                    };
+                    if tx.send(answer).await.is_err() {
+                        break;
+                    }
+                }
             });
-            while asking.try_join_next().is_some() {}
         }
         drop(tx);
         while asking.join_next().await.is_some() {}
@@ -165,11 +174,7 @@ impl Engine {
 
 /// One device asked once, within `timeout`.
 async fn ask(device: &DeviceHandle, timeout: Duration) -> SyncOutcome {
-    let answer = match tokio::time::timeout(timeout, device.client.device()).await {
-        Ok(answer) => answer,
-        Err(_) => Err(AgentError::Timeout),
-    };
-    match answer {
+    match device.client.device_within(timeout).await {
         Ok(info) => match Inventory::from_wire(info) {
             Ok(inv) => SyncOutcome::Reached(inv),
             Err(e) => SyncOutcome::Failed(format!("answered with a bad inventory: {e}")),
@@ -178,10 +183,10 @@ async fn ask(device: &DeviceHandle, timeout: Duration) -> SyncOutcome {
     }
 }
 
-/// Writes answers in batches of up to [`BATCH`], as soon as a batch is full
-/// or no more are waiting, and adds up what the store found. Tells
-/// `written` how many are recorded, at most every [`PROGRESS_EVERY`] and
-/// once at the end.
+/// Writes answers in batches of up to [`BATCH`]: a batch is written when
+/// it is full, [`GATHER`] after its first answer, or when no more answers
+/// come. Adds up what the store found, and tells `written` how many are
+/// recorded, at most every [`PROGRESS_EVERY`] and once at the end.
 async fn write_batches(
     store: Store,
     mut answers: mpsc::Receiver<SyncResult>,
@@ -192,6 +197,16 @@ async fn write_batches(
     let mut told = Instant::now();
     let mut done = 0;
     while answers.recv_many(&mut batch, BATCH).await > 0 {
+        // Written as they come, batches were a few answers each, and each
+        // paid a transaction and a commit.
+        let deadline = tokio::time::Instant::now() + GATHER;
+        while batch.len() < BATCH {
+            let wanted = BATCH - batch.len();
+            match tokio::time::timeout_at(deadline, answers.recv_many(&mut batch, wanted)).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
         done += batch.len();
         let store = store.clone();
         let answered = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
