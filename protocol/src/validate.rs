@@ -247,7 +247,11 @@ pub fn labels<'a>(
         ));
     }
     for (key, value) in labels {
-        label(&format!("{field}.{key}"), key, value)?;
+        // Named only on failure: agents and syncs check labels by the thousand.
+        label(field, key, value).map_err(|e| Invalid {
+            field: format!("{field}.{key}"),
+            ..e
+        })?;
     }
     Ok(())
 }

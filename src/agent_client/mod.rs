@@ -15,6 +15,7 @@
 //! never part of an error or a log line.
 
 mod pin;
+mod reader;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -28,6 +29,7 @@ use rollwright_protocol::{
 };
 use serde::{de::DeserializeOwned, Serialize};
 
+pub use reader::InventoryReader;
 pub use rollwright_protocol::{Fingerprint, FingerprintError};
 
 /// Settings shared by every device's client.
@@ -295,6 +297,8 @@ pub struct AgentClient {
     /// The full `Authorization` header value, marked sensitive so that it is
     /// never logged.
     auth: HeaderValue,
+    /// The agent certificate's fingerprint, for `https://`.
+    pin: Option<Fingerprint>,
 }
 
 impl std::fmt::Debug for AgentClient {
@@ -369,6 +373,7 @@ impl AgentClient {
             pools,
             base_url: parsed,
             auth,
+            pin: pin.copied(),
         })
     }
 
@@ -385,13 +390,6 @@ impl AgentClient {
     /// `GET /v1/device`
     pub async fn device(&self) -> Result<DeviceInfo, AgentError> {
         self.call(Method::GET, "/v1/device", None::<&()>).await
-    }
-
-    /// `GET /v1/device`, given up after `timeout` instead of the options'
-    /// (one timer per call, which counts when a sync asks thousands).
-    pub async fn device_within(&self, timeout: Duration) -> Result<DeviceInfo, AgentError> {
-        self.send(Method::GET, "/v1/device", None, Some(timeout))
-            .await
     }
 
     /// `PUT /v1/products/{product}/config`: sets the configured version (any
@@ -447,8 +445,7 @@ impl AgentClient {
         config: &PreparedConfig,
     ) -> Result<ProductState, AgentError> {
         let path = format!("/v1/products/{}/config", segment(product));
-        self.send(Method::PUT, &path, Some(config.0.clone()), None)
-            .await
+        self.send(Method::PUT, &path, Some(config.0.clone())).await
     }
 
     async fn call<B: Serialize + ?Sized, T: DeserializeOwned>(
@@ -463,16 +460,14 @@ impl AgentClient {
             )),
             None => None,
         };
-        self.send(method, path, body, None).await
+        self.send(method, path, body).await
     }
 
-    /// One call; `timeout` replaces the options' whole-request timeout.
     async fn send<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
         body: Option<bytes::Bytes>,
-        timeout: Option<Duration>,
     ) -> Result<T, AgentError> {
         let mut url = self.base_url.clone();
         url.set_path(&format!(
@@ -483,9 +478,6 @@ impl AgentClient {
             .http
             .request(method, url)
             .header(reqwest::header::AUTHORIZATION, self.auth.clone());
-        if let Some(t) = timeout {
-            req = req.timeout(t);
-        }
         if let Some(b) = body {
             req = req
                 .header(reqwest::header::CONTENT_TYPE, "application/json")

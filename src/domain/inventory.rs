@@ -48,10 +48,14 @@ impl Inventory {
         )?;
         let mut products = BTreeMap::new();
         for (name, state) in info.products {
+            // Field names are written only for an error: a sync checks
+            // thousands of answers a second.
             let field = |f: &str| format!("products.{name}.{f}");
             let product = ProductName::parse("products", &name)?;
-            let version =
-                |f: &str, v: Option<String>| v.map(|v| parse_version(&field(f), &v)).transpose();
+            let version = |f: &str, v: Option<String>| {
+                v.map(|v| parse_version(f, &v).map_err(|e| renamed(e, field(f))))
+                    .transpose()
+            };
             let versions = ProductVersions {
                 configured: version("configured_version", state.configured_version)?,
                 deployed: version("deployed_version", state.deployed_version)?,
@@ -67,9 +71,10 @@ impl Inventory {
                 ));
             }
             for (i, m) in state.deployed_modules.iter().enumerate() {
-                let at = format!("{}[{i}]", field("deployed_modules"));
-                validate::name(&format!("{at}.name"), &m.name)?;
-                validate::module_version(&format!("{at}.version"), &m.version)?;
+                let at = |f: &str| format!("{}[{i}].{f}", field("deployed_modules"));
+                validate::name("name", &m.name).map_err(|e| renamed(e.into(), at("name")))?;
+                validate::module_version("version", &m.version)
+                    .map_err(|e| renamed(e.into(), at("version")))?;
             }
             products.insert(
                 product,
@@ -85,6 +90,10 @@ impl Inventory {
             products,
         })
     }
+}
+
+fn renamed(e: ValidationError, field: String) -> ValidationError {
+    ValidationError { field, ..e }
 }
 
 /// One device asked once: what it answered, or why it did not.
@@ -266,6 +275,22 @@ mod tests {
     fn a_bad_version_in_an_answer_names_its_field() {
         let e = Inventory::from_wire(info(&[("acme-erp", Some("2.x"), None)])).unwrap_err();
         assert_eq!(e.field, "products.acme-erp.configured_version");
+    }
+
+    #[test]
+    fn a_bad_module_or_label_in_an_answer_names_its_field() {
+        let mut i = info(&[("acme-erp", None, Some("1.0.0"))]);
+        i.products.get_mut("acme-erp").unwrap().deployed_modules[0].name = "../x".into();
+        let e = Inventory::from_wire(i).unwrap_err();
+        assert_eq!(e.field, "products.acme-erp.deployed_modules[0].name");
+        let mut i = info(&[("acme-erp", None, Some("1.0.0"))]);
+        i.products.get_mut("acme-erp").unwrap().deployed_modules[0].version = "..".into();
+        let e = Inventory::from_wire(i).unwrap_err();
+        assert_eq!(e.field, "products.acme-erp.deployed_modules[0].version");
+        assert!(e.rule.contains("\"..\""), "{e}");
+        let mut i = info(&[]);
+        i.labels.insert("site".into(), "two words".into());
+        assert_eq!(Inventory::from_wire(i).unwrap_err().field, "labels.site");
     }
 
     #[test]

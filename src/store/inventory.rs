@@ -2,6 +2,7 @@
 //! what they answered, written in batches. A device is never dropped for not
 //! answering: its row keeps the last good inventory and gains the error.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::{params, Connection};
@@ -137,11 +138,10 @@ impl Store {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
         let mut report = SyncReport::default();
-        // What the batch's devices held, read in two queries rather than two
+        // What the batch's devices held, read in one query rather than two
         // per device: a sync writes thousands of devices a second.
         let ids = id_list(&results.iter().map(|r| r.device).collect::<Vec<_>>());
-        let mut known = recorded_devices(&tx, &ids)?;
-        let mut products = recorded_products(&tx, &ids)?;
+        let mut known = recorded(&tx, &ids)?;
         let mut failed = tx.prepare(
             "UPDATE devices SET last_sync_ms = ?2, latency_ms = ?3, last_error = ?4 WHERE id = ?1",
         )?;
@@ -160,6 +160,7 @@ impl Store {
                 name,
                 adopted,
                 labels: labels_before,
+                products: products_before,
             }) = known.remove(&result.device)
             else {
                 continue;
@@ -208,8 +209,8 @@ impl Store {
                         at,
                         result.latency_ms
                     ])?;
-                    let before = products.remove(&result.device).unwrap_or_default();
-                    let products_changed = product_writes.put(result.device, before, inv)?;
+                    let products_changed =
+                        product_writes.put(result.device, products_before, inv)?;
                     if products_changed || labels_before != labels {
                         report.changed += 1;
                     }
@@ -240,56 +241,44 @@ impl Store {
     }
 }
 
-/// Replaces a device's products with what its agent reports, writing only
-/// rows that differ; returns whether any did.
-/// What a device's row held before a sync.
+/// What a device's rows held before a sync.
 struct Known {
     name: String,
     /// The identity adopted at first contact.
     adopted: Option<String>,
     /// The agent's labels as JSON.
     labels: String,
+    products: Recorded,
 }
 
-/// The rows of the devices in `ids` (a JSON list).
-fn recorded_devices(conn: &Connection, ids: &str) -> Result<HashMap<DeviceId, Known>, StoreError> {
+/// The rows of the devices in `ids` (a JSON list), with their products'.
+fn recorded(conn: &Connection, ids: &str) -> Result<HashMap<DeviceId, Known>, StoreError> {
     let mut stmt = conn.prepare(
-        "SELECT id, name, agent_id, agent_labels FROM devices
-         WHERE id IN (SELECT value FROM json_each(?1))",
+        "SELECT d.id, d.name, d.agent_id, d.agent_labels,
+                p.product, p.configured_version, p.deployed_version, p.modules
+         FROM devices d LEFT JOIN device_products p ON p.device_id = d.id
+         WHERE d.id IN (SELECT value FROM json_each(?1))",
     )?;
-    let rows = stmt.query_map([ids], |r| {
-        Ok((
-            r.get(0)?,
-            Known {
+    let mut rows = stmt.query([ids])?;
+    let mut recorded: HashMap<DeviceId, Known> = HashMap::new();
+    while let Some(r) = rows.next()? {
+        let id: DeviceId = r.get(0)?;
+        let known = match recorded.entry(id) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(Known {
                 name: r.get(1)?,
                 adopted: r.get(2)?,
                 labels: r.get(3)?,
-            },
-        ))
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-/// The product rows of the devices in `ids` (a JSON list).
-fn recorded_products(
-    conn: &Connection,
-    ids: &str,
-) -> Result<HashMap<DeviceId, Recorded>, StoreError> {
-    let mut stmt = conn.prepare(
-        "SELECT device_id, product, configured_version, deployed_version, modules
-         FROM device_products WHERE device_id IN (SELECT value FROM json_each(?1))",
-    )?;
-    let mut rows = stmt.query([ids])?;
-    let mut recorded: HashMap<DeviceId, Recorded> = HashMap::new();
-    while let Some(r) = rows.next()? {
-        let versions = ProductVersions {
-            configured: opt_version_col(r, 2)?,
-            deployed: opt_version_col(r, 3)?,
+                products: Recorded::new(),
+            }),
         };
-        recorded
-            .entry(r.get(0)?)
-            .or_default()
-            .insert(r.get(1)?, (versions, r.get(4)?));
+        if let Some(product) = r.get::<_, Option<ProductName>>(4)? {
+            let versions = ProductVersions {
+                configured: opt_version_col(r, 5)?,
+                deployed: opt_version_col(r, 6)?,
+            };
+            known.products.insert(product, (versions, r.get(7)?));
+        }
     }
     Ok(recorded)
 }
