@@ -3,11 +3,14 @@
 
 mod agent_support;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
-use agent_support::{client, request, spec, start_fleet, PRODUCT, TOKEN};
-use rollwright::agent_client::AgentError;
-use rollwright_agent::{fleet::faults::Faults, FleetConfig};
+use agent_support::{client, counting_proxy, request, spec, start_fleet, PRODUCT, TOKEN};
+use rollwright::agent_client::{AgentClient, AgentError, ClientOptions, InventoryReader};
+use rollwright_agent::server::{serve_with, ConnectionLimits};
+use rollwright_agent::{fleet::faults::Faults, Fleet, FleetConfig, Token};
 use rollwright_protocol::{DeploymentState, DeviceList, LogLevel};
 
 fn faulty(devices: usize, fail: f64, hang: f64, error: f64, install_ms: (u64, u64)) -> FleetConfig {
@@ -317,4 +320,103 @@ async fn state_file_keeps_inventory_and_installs_across_restart() {
         .unwrap();
     assert_eq!(again.state, DeploymentState::Succeeded);
     assert_eq!(b.client.installs().await.unwrap().installs["u-1"], 1);
+}
+
+/// A fleet whose agent closes a connection idle for `idle`, and a proxy in
+/// front of it that counts the connections made.
+async fn counted_fleet(devices: usize, idle: Duration) -> (String, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let agent = listener.local_addr().unwrap();
+    let app = rollwright_agent::fleet_app(
+        Fleet::new(FleetConfig::new(devices)).unwrap(),
+        Token::new(TOKEN).unwrap(),
+    );
+    let limits = ConnectionLimits {
+        head_timeout: idle,
+        ..ConnectionLimits::default()
+    };
+    tokio::spawn(serve_with(listener, app, limits, std::future::pending()));
+    let (proxy, connections) = counting_proxy(agent).await;
+    (format!("http://{proxy}"), connections)
+}
+
+#[tokio::test]
+async fn the_inventory_reader_keeps_one_connection_and_replaces_a_closed_one() {
+    let (root, connections) = counted_fleet(3, Duration::from_millis(300)).await;
+    let device = |n: usize| client(&format!("{root}/devices/dev-{n:05}"));
+    let mut reader = InventoryReader::new();
+    for n in 0..3 {
+        let info = reader
+            .read(&device(n), Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(info.id, format!("dev-{n:05}"));
+    }
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        1,
+        "one connection for the fleet"
+    );
+
+    // The agent closes the idle connection: the next read opens another.
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    let info = reader
+        .read(&device(1), Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(info.id, "dev-00001");
+    assert_eq!(connections.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn the_inventory_reader_tells_a_wrong_token_a_missing_device_and_silence_apart() {
+    let (root, _) = counted_fleet(1, Duration::from_secs(5)).await;
+    let mut reader = InventoryReader::new();
+    let within = Duration::from_secs(5);
+
+    let wrong = AgentClient::new(
+        &format!("{root}/devices/dev-00000"),
+        "another-token",
+        None,
+        &ClientOptions::default(),
+    )
+    .unwrap();
+    let e = reader.read(&wrong, within).await.unwrap_err();
+    assert_eq!(e.status(), Some(401), "{e}");
+    let missing = client(&format!("{root}/devices/dev-00001"));
+    let e = reader.read(&missing, within).await.unwrap_err();
+    assert_eq!(e.status(), Some(404), "{e}");
+    // After two refusals the same reader still reads.
+    let found = client(&format!("{root}/devices/dev-00000"));
+    assert_eq!(reader.read(&found, within).await.unwrap().id, "dev-00000");
+
+    // Accepted and never answered: a timeout, within the bound.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_addr = silent.local_addr().unwrap();
+    let _held = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            held.push(stream);
+        }
+    });
+    let started = std::time::Instant::now();
+    let e = reader
+        .read(
+            &client(&format!("http://{silent_addr}")),
+            Duration::from_millis(300),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AgentError::Timeout), "{e}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+
+    // Nobody listening: unreachable.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let closed_addr = closed.local_addr().unwrap();
+    drop(closed);
+    let e = reader
+        .read(&client(&format!("http://{closed_addr}")), within)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AgentError::Unreachable(_)), "{e}");
 }

@@ -16,7 +16,7 @@ use rollwright::domain::{DeployOption, DeviceUpdateStatus, LogSource, UpdateStat
 use rollwright::engine::{
     Engine, EngineConfig, EngineError, ManualClock, Notification, SystemClock,
 };
-use rollwright::store::{ChangeOutcome, DeviceUpdateChange};
+use rollwright::store::{ChangeOutcome, DeviceSelection, DeviceUpdateChange};
 use rollwright_agent::FleetConfig;
 
 use DeviceUpdateStatus::*;
@@ -589,6 +589,19 @@ async fn an_https_agent_is_reached_only_through_its_pinned_certificate() {
         Arc::new(Recorder::default()),
     );
     engine.start().await.unwrap();
+    // The inventory sync reads over a connection of its own: the same pin
+    // holds there, and the device is marked, not dropped.
+    let sync = engine
+        .sync_inventory(DeviceSelection::Ids(vec![id]))
+        .await
+        .unwrap();
+    assert_eq!((sync.devices, sync.unreachable), (1, 1), "{sync:?}");
+    let why = &sync.failures[0].error;
+    assert!(
+        why.contains(&other.to_string()) && why.contains(&real.to_string()),
+        "{why}"
+    );
+    assert!(l.store.device(id).unwrap().is_some());
     let refused = l.create_update(&[DeployOption::Now], Utc::now());
     engine.approve(&admin(), refused).await.unwrap();
     eventually(
@@ -617,6 +630,11 @@ async fn an_https_agent_is_reached_only_through_its_pinned_certificate() {
         .trust_certificate(&admin(), &name, &real)
         .await
         .unwrap();
+    let sync = engine
+        .sync_inventory(DeviceSelection::Ids(vec![id]))
+        .await
+        .unwrap();
+    assert_eq!((sync.reached, sync.unreachable), (1, 0), "{sync:?}");
     engine.cancel_update(&admin(), refused).await.unwrap();
     eventually("cleaned up", Duration::from_secs(20), async || {
         statuses(&l, refused).get(&Cancelled) == Some(&1)

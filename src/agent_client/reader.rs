@@ -114,10 +114,7 @@ impl InventoryReader {
         let Some(Open { send, conn, .. }) = self.open.as_mut() else {
             return Err(AgentError::Unreachable("no connection".into()));
         };
-        let path = format!(
-            "{}/v1/device",
-            device.base_url.path().trim_end_matches('/')
-        );
+        let path = format!("{}/v1/device", device.base_url.path().trim_end_matches('/'));
         let request = hyper::Request::get(path)
             .header(HOST, authority(&device.base_url))
             .header(AUTHORIZATION, device.auth.clone())

@@ -205,7 +205,11 @@ impl Engine {
 }
 
 /// One device asked once, within `timeout`.
-async fn ask(reader: &mut InventoryReader, device: &DeviceHandle, timeout: Duration) -> SyncOutcome {
+async fn ask(
+    reader: &mut InventoryReader,
+    device: &DeviceHandle,
+    timeout: Duration,
+) -> SyncOutcome {
     match reader.read(&device.client, timeout).await {
         Ok(info) => match Inventory::from_wire(info) {
             Ok(inv) => SyncOutcome::Reached(inv),
