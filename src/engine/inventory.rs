@@ -88,7 +88,10 @@ impl Engine {
             devices,
             written: 0,
         });
-        let (tx, rx) = mpsc::channel::<SyncResult>(BATCH);
+        // Room for answers while batches are written: with room for one,
+        // askers waited on the writer at a first contact (every row written)
+        // and a core idled.
+        let (tx, rx) = mpsc::channel::<SyncResult>(4 * BATCH);
         let writer = tokio::spawn(write_batches(
             self.inner.store.clone(),
             rx,

@@ -7,11 +7,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::{params, Connection};
 
-use super::sql::{bad_col, ms, opt_version, opt_version_col};
+use super::sql::{bad_col, ms, opt_version};
 use super::{Store, StoreError};
 use crate::domain::{
-    DeviceId, Fingerprint, ModuleRef, ProductName, ProductVersions, SyncFailure, SyncOutcome,
-    SyncReport, SyncResult, MAX_REPORTED_FAILURES,
+    DeviceId, Fingerprint, ModuleRef, ProductName, SyncFailure, SyncOutcome, SyncReport,
+    SyncResult, MAX_REPORTED_FAILURES,
 };
 use crate::secrets::{Secret, SecretRef};
 
@@ -32,8 +32,10 @@ pub struct AgentEndpoint {
     pub token: Result<Secret, StoreError>,
 }
 
-/// What a product's row held before a sync, to tell whether it changed.
-type Recorded = BTreeMap<ProductName, (ProductVersions, String)>;
+/// What a product's row held before a sync, to tell whether it changed: its
+/// configured and deployed versions and modules, as stored (compared as
+/// text, not parsed: a sync reads thousands a second).
+type Recorded = HashMap<ProductName, [Option<String>; 3]>;
 
 impl Store {
     /// The devices of `selection` that are not retired, by name. Unknown ids
@@ -140,7 +142,7 @@ impl Store {
         let mut report = SyncReport::default();
         // What the batch's devices held, read in one query rather than two
         // per device: a sync writes thousands of devices a second.
-        let ids = id_list(&results.iter().map(|r| r.device).collect::<Vec<_>>());
+        let ids: Vec<DeviceId> = results.iter().map(|r| r.device).collect();
         let mut known = recorded(&tx, &ids)?;
         let mut failed = tx.prepare(
             "UPDATE devices SET last_sync_ms = ?2, latency_ms = ?3, last_error = ?4 WHERE id = ?1",
@@ -251,16 +253,16 @@ struct Known {
     products: Recorded,
 }
 
-/// The rows of the devices in `ids` (a JSON list), with their products'.
-fn recorded(conn: &Connection, ids: &str) -> Result<HashMap<DeviceId, Known>, StoreError> {
+/// The rows of the devices in `ids`, with their products'.
+fn recorded(conn: &Connection, ids: &[DeviceId]) -> Result<HashMap<DeviceId, Known>, StoreError> {
     let mut stmt = conn.prepare(
         "SELECT d.id, d.name, d.agent_id, d.agent_labels,
                 p.product, p.configured_version, p.deployed_version, p.modules
          FROM devices d LEFT JOIN device_products p ON p.device_id = d.id
          WHERE d.id IN (SELECT value FROM json_each(?1))",
     )?;
-    let mut rows = stmt.query([ids])?;
-    let mut recorded: HashMap<DeviceId, Known> = HashMap::new();
+    let mut rows = stmt.query([id_list(ids)])?;
+    let mut recorded: HashMap<DeviceId, Known> = HashMap::with_capacity(ids.len());
     while let Some(r) = rows.next()? {
         let id: DeviceId = r.get(0)?;
         let known = match recorded.entry(id) {
@@ -273,11 +275,9 @@ fn recorded(conn: &Connection, ids: &str) -> Result<HashMap<DeviceId, Known>, St
             }),
         };
         if let Some(product) = r.get::<_, Option<ProductName>>(4)? {
-            let versions = ProductVersions {
-                configured: opt_version_col(r, 5)?,
-                deployed: opt_version_col(r, 6)?,
-            };
-            known.products.insert(product, (versions, r.get(7)?));
+            known
+                .products
+                .insert(product, [r.get(5)?, r.get(6)?, r.get(7)?]);
         }
     }
     Ok(recorded)
@@ -313,21 +313,18 @@ impl<'c> ProductWrites<'c> {
     ) -> Result<bool, StoreError> {
         let mut changed = false;
         for (product, p) in &inv.products {
-            let modules = to_json(&p.modules)?;
-            if recorded
-                .get(product)
-                .is_some_and(|(versions, m)| *versions == p.versions && *m == modules)
-            {
+            let row = [
+                opt_version(&p.versions.configured),
+                opt_version(&p.versions.deployed),
+                Some(to_json(&p.modules)?),
+            ];
+            if recorded.get(product) == Some(&row) {
                 continue;
             }
             changed = true;
-            self.upsert.execute(params![
-                device,
-                product,
-                opt_version(&p.versions.configured),
-                opt_version(&p.versions.deployed),
-                modules
-            ])?;
+            let [configured, deployed, modules] = row;
+            self.upsert
+                .execute(params![device, product, configured, deployed, modules])?;
         }
         for product in recorded.keys().filter(|p| !inv.products.contains_key(*p)) {
             changed = true;
