@@ -75,15 +75,15 @@ fn rows(r: &Map<String, Value>) -> Vec<Row> {
         get("lateness", &["max_ms"]),
     );
     let of_ceiling = ratio(engine, ceiling);
-    // The slower of the two runs: the first writes every device.
-    let sync = match (
-        get("sync", &["first", "devices_per_s"]),
-        get("sync", &["again", "devices_per_s"]),
-    ) {
+    // The goal is judged on the slower of the two syncs (the first writes
+    // every device); the other is shown beside it.
+    let get_device = get("get-device", &["requests_per_s"]);
+    let first_of_ceiling = ratio(get("sync", &["first", "devices_per_s"]), get_device);
+    let again_of_ceiling = ratio(get("sync", &["again", "devices_per_s"]), get_device);
+    let sync_of_ceiling = match (first_of_ceiling, again_of_ceiling) {
         (Some(a), Some(b)) => Some(a.min(b)),
         _ => None,
     };
-    let sync_of_ceiling = ratio(sync, get("get-device", &["requests_per_s"]));
     let vs_aiohttp = ratio(engine, aiohttp);
     let vs_bash = ratio(engine, bash);
     let mut rows = vec![
@@ -120,9 +120,13 @@ fn rows(r: &Map<String, Value>) -> Vec<Row> {
             None,
         ),
         row(
-            "inventory sync ÷ GET-device ceiling (slower run)",
-            format!("{}%", fmt(sync_of_ceiling.map(|x| x * 100.0), 1)),
-            "≥ 50%",
+            "inventory sync ÷ GET-device ceiling (first run; again)",
+            format!(
+                "{}%; {}%",
+                fmt(first_of_ceiling.map(|x| x * 100.0), 1),
+                fmt(again_of_ceiling.map(|x| x * 100.0), 1)
+            ),
+            "≥ 50% (slower)",
             at_least(sync_of_ceiling, 0.5),
         ),
         row(
