@@ -420,3 +420,32 @@ async fn the_inventory_reader_tells_a_wrong_token_a_missing_device_and_silence_a
         .unwrap_err();
     assert!(matches!(e, AgentError::Unreachable(_)), "{e}");
 }
+
+#[tokio::test]
+async fn the_inventory_reader_takes_an_answer_followed_by_the_connection_closing() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let body = r#"{"id":"solo-1","name":"solo","labels":{},"products":{},"installs":0}"#;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut head = [0u8; 4096];
+            let _ = stream.read(&mut head).await;
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            // Answer and close in one go: the reader sees the answer and the
+            // end of the connection in the same read.
+            let _ = stream.write_all(answer.as_bytes()).await;
+        }
+    });
+    let device = client(&format!("http://{addr}"));
+    for _ in 0..20 {
+        // A new reader each time: no earlier connection to fall back on.
+        let mut reader = InventoryReader::new();
+        let info = reader.read(&device, Duration::from_secs(5)).await.unwrap();
+        assert_eq!(info.id, "solo-1");
+    }
+}

@@ -107,11 +107,18 @@ impl InventoryReader {
         }
     }
 
+    /// One `GET /v1/device` on the open connection, which is kept open
+    /// again unless it ended.
     async fn exchange(
         &mut self,
         device: &AgentClient,
     ) -> Result<(reqwest::StatusCode, Bytes), AgentError> {
-        let Some(Open { send, conn, .. }) = self.open.as_mut() else {
+        let Some(Open {
+            origin,
+            mut send,
+            mut conn,
+        }) = self.open.take()
+        else {
             return Err(AgentError::Unreachable("no connection".into()));
         };
         let path = format!("{}/v1/device", device.base_url.path().trim_end_matches('/'));
@@ -120,7 +127,7 @@ impl InventoryReader {
             .header(AUTHORIZATION, device.auth.clone())
             .body(Empty::new())
             .map_err(|e| AgentError::Config(e.to_string()))?;
-        let answer = async {
+        let mut answer = Box::pin(async {
             send.ready().await.map_err(unreachable)?;
             let response = send.send_request(request).await.map_err(unreachable)?;
             let status = response.status();
@@ -129,13 +136,26 @@ impl InventoryReader {
                 .await
                 .map_err(|e| AgentError::Unreachable(format!("reading the answer: {e}")))?;
             Ok((status, body.to_bytes()))
+        });
+        let ended = tokio::select! {
+            biased;
+            answered = &mut answer => Ok(answered),
+            ended = &mut conn => Err(ended),
         };
-        tokio::select! {
-            answer = answer => answer,
-            ended = conn => Err(match ended {
-                Ok(()) => AgentError::Unreachable("the agent closed the connection".into()),
-                Err(e) => unreachable(e),
-            }),
+        match ended {
+            Ok(answered) => {
+                drop(answer);
+                self.open = Some(Open { origin, send, conn });
+                answered
+            }
+            // An agent may close the connection right after its answer, in
+            // the same read. Dropped, the connection hands over what it read
+            // and cancels the rest, so the answer is complete or fails now.
+            Err(Ok(())) => {
+                drop(conn);
+                answer.await
+            }
+            Err(Err(e)) => Err(unreachable(e)),
         }
     }
 }
