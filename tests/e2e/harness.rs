@@ -149,11 +149,18 @@ impl App {
         let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps)
             .await
             .context("cannot open a WebDriver session on the app")?;
-        Ok(App {
+        let app = App {
             driver,
             _tauri_driver: tauri_driver,
             data_dir,
-        })
+        };
+        // The session opens before the page has drawn: a test's first `find`
+        // found nothing on the first launch of a run (calendar, 2026-12-07).
+        // The navigation shows on every screen, the welcome screen included.
+        app.wait_for(By::Css("[data-nav]"))
+            .await
+            .context("the app's page did not show its navigation")?;
+        Ok(app)
     }
 
     pub fn data_dir(&self) -> &Path {
