@@ -143,10 +143,7 @@ impl AgentError {
 
     fn from_reqwest(e: reqwest::Error) -> Self {
         if let Some(m) = pin::mismatch_in(&e) {
-            Self::CertificateChanged {
-                pinned: m.pinned,
-                presented: m.presented,
-            }
+            m.into()
         } else if e.is_timeout() {
             Self::Timeout
         } else if e.is_builder() {
@@ -155,6 +152,15 @@ impl AgentError {
             Self::Protocol(e.to_string())
         } else {
             Self::Unreachable(e.to_string())
+        }
+    }
+}
+
+impl From<pin::Mismatch> for AgentError {
+    fn from(m: pin::Mismatch) -> Self {
+        Self::CertificateChanged {
+            pinned: m.pinned,
+            presented: m.presented,
         }
     }
 }
@@ -377,6 +383,11 @@ impl AgentClient {
         })
     }
 
+    /// `path` (`/v1/...`) under the base URL's path.
+    fn path_to(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url.path().trim_end_matches('/'))
+    }
+
     /// The agent's base URL, without a trailing slash.
     pub fn base_url(&self) -> &str {
         self.base_url.as_str().trim_end_matches('/')
@@ -470,10 +481,7 @@ impl AgentClient {
         body: Option<bytes::Bytes>,
     ) -> Result<T, AgentError> {
         let mut url = self.base_url.clone();
-        url.set_path(&format!(
-            "{}{path}",
-            self.base_url.path().trim_end_matches('/')
-        ));
+        url.set_path(&self.path_to(path));
         let mut req = self
             .http
             .request(method, url)

@@ -22,7 +22,7 @@ use reqwest::Url;
 use rollwright_protocol::DeviceInfo;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
-use url::Host;
+use url::{Host, Position};
 
 use super::{decode, pin, AgentClient, AgentError, Fingerprint};
 use std::sync::Arc;
@@ -121,8 +121,7 @@ impl InventoryReader {
         else {
             return Err(AgentError::Unreachable("no connection".into()));
         };
-        let path = format!("{}/v1/device", device.base_url.path().trim_end_matches('/'));
-        let request = hyper::Request::get(path)
+        let request = hyper::Request::get(device.path_to("/v1/device"))
             .header(HOST, authority(&device.base_url))
             .header(AUTHORIZATION, device.auth.clone())
             .body(Empty::new())
@@ -223,21 +222,14 @@ async fn tls(
         .connect(name, tcp)
         .await
         .map_err(|e| match pin::mismatch_in(&e) {
-            Some(m) => AgentError::CertificateChanged {
-                pinned: m.pinned,
-                presented: m.presented,
-            },
+            Some(m) => m.into(),
             None => AgentError::Unreachable(format!("TLS: {e}")),
         })
 }
 
 /// `host[:port]` as the URL has it: the `Host` header.
-fn authority(url: &Url) -> String {
-    let host = url.host_str().unwrap_or_default();
-    match url.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_string(),
-    }
+fn authority(url: &Url) -> &str {
+    &url[Position::BeforeHost..Position::AfterPort]
 }
 
 fn unreachable(e: hyper::Error) -> AgentError {

@@ -24,6 +24,9 @@ type Built = (
     HashMap<DeviceId, String>,
 );
 
+/// A device's client for a sync, or why it could not be made.
+pub(super) type SyncHandle = Result<Arc<DeviceHandle>, String>;
+
 pub(super) struct DeviceHandle {
     pub name: String,
     pub client: AgentClient,
@@ -86,7 +89,7 @@ impl Clients {
     pub(super) async fn for_sync(
         &self,
         ids: &[DeviceId],
-    ) -> Result<Vec<(DeviceId, Result<Arc<DeviceHandle>, String>)>, EngineError> {
+    ) -> Result<Vec<(DeviceId, SyncHandle)>, EngineError> {
         let (mut built, mut unusable) = self.build(self.missing(ids)).await?;
         let kept = lock(&self.devices);
         Ok(ids

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use super::clients::DeviceHandle;
+use super::clients::{DeviceHandle, SyncHandle};
 use super::{blocking, BusyGuard, Engine, EngineError, EngineEvent};
 use crate::agent_client::{AgentError, InventoryReader};
 use crate::domain::{
@@ -24,9 +24,6 @@ const BATCH: usize = 1000;
 
 /// Devices whose clients are built before the first is asked.
 const FIRST_CHUNK: usize = 256;
-
-/// A device's client, or why it could not be made.
-type Handle = Result<Arc<DeviceHandle>, String>;
 
 /// How long a batch waits for more answers before it is written.
 const GATHER: Duration = Duration::from_millis(50);
@@ -101,7 +98,7 @@ impl Engine {
         let askers = self.inner.config.sync_concurrency.clamp(1, devices.max(1));
         // A fixed set of askers, each taking the next device when its call
         // ends: no task, permit or wake-up of the caller per device.
-        let (to_ask, queue) = mpsc::unbounded_channel::<(DeviceId, Handle)>();
+        let (to_ask, queue) = mpsc::unbounded_channel::<(DeviceId, SyncHandle)>();
         let queue = Arc::new(tokio::sync::Mutex::new(queue));
         let mut asking = JoinSet::new();
         for _ in 0..askers {
@@ -150,7 +147,7 @@ impl Engine {
     async fn hand_over(
         &self,
         ids: &[DeviceId],
-        to_ask: mpsc::UnboundedSender<(DeviceId, Handle)>,
+        to_ask: mpsc::UnboundedSender<(DeviceId, SyncHandle)>,
     ) -> Result<(), EngineError> {
         let mut rest = ids;
         let mut chunk = FIRST_CHUNK;
