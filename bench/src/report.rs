@@ -98,7 +98,7 @@ fn rows(r: &Map<String, Value>) -> Vec<Row> {
             None,
         ),
         row(
-            "agent: GET device, wrk 64 connections (median of 3)",
+            "agent: GET device, 10,000 devices, wrk 64 connections (median of 3)",
             format!("{} req/s", fmt(get_device, 0)),
             "",
             None,
