@@ -38,19 +38,21 @@ pub struct AgentEndpoint {
 type Recorded = HashMap<ProductName, [Option<String>; 3]>;
 
 impl Store {
-    /// The devices of `selection` that are not retired, by name. Unknown ids
-    /// are left out: the caller resolved them a moment ago.
+    /// The devices of `selection` that are not retired, in id order: a walk
+    /// of the table, where name order read 10,000 rows through the name
+    /// index in 2–7 ms while both cores waited for a sync's first device.
+    /// Unknown ids are left out: the caller resolved them a moment ago.
     pub fn device_ids(&self, selection: &DeviceSelection) -> Result<Vec<DeviceId>, StoreError> {
         let conn = self.reader()?;
         let ids = match selection {
             DeviceSelection::All => conn
-                .prepare_cached("SELECT id FROM devices WHERE retired_at_ms IS NULL ORDER BY name")?
+                .prepare_cached("SELECT id FROM devices WHERE retired_at_ms IS NULL ORDER BY id")?
                 .query_map([], |r| r.get(0))?
                 .collect::<Result<_, _>>()?,
             DeviceSelection::Ids(ids) => conn
                 .prepare_cached(
                     "SELECT id FROM devices WHERE retired_at_ms IS NULL
-                     AND id IN (SELECT value FROM json_each(?1)) ORDER BY name",
+                     AND id IN (SELECT value FROM json_each(?1)) ORDER BY id",
                 )?
                 .query_map([id_list(ids)], |r| r.get(0))?
                 .collect::<Result<_, _>>()?,
