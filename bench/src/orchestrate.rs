@@ -201,8 +201,8 @@ fn median(runs: &[Value], path: &[&str]) -> f64 {
     xs[xs.len() / 2]
 }
 
-/// Runs wrk for 5 s with `bench/lua/fleet.lua` in `mode`, rotating over
-/// `devices`, which prints one `WRK {...}` line.
+/// Runs wrk for 5 s with `bench/lua/fleet.lua` (which prints one `WRK {...}`
+/// line) in `mode`, rotating over the first `devices` devices.
 fn wrk(mode: &str, root: &str, devices: usize, extra: &[&str]) -> anyhow::Result<Value> {
     let lua = Path::new(env!("CARGO_MANIFEST_DIR")).join("lua/fleet.lua");
     let mut v = json_line(

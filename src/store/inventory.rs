@@ -39,9 +39,9 @@ type Recorded = HashMap<ProductName, [Option<String>; 3]>;
 
 impl Store {
     /// The devices of `selection` that are not retired, in id order: a walk
-    /// of the table, where name order read 10,000 rows through the name
-    /// index in 2–7 ms while both cores waited for a sync's first device.
-    /// Unknown ids are left out: the caller resolved them a moment ago.
+    /// of the table (name order went through the name index, row by row,
+    /// while both cores waited for a sync's first device). Unknown ids are
+    /// left out: the caller resolved them a moment ago.
     pub fn device_ids(&self, selection: &DeviceSelection) -> Result<Vec<DeviceId>, StoreError> {
         let conn = self.reader()?;
         let ids = match selection {
